@@ -1,0 +1,2 @@
+import TesseraText
+print(Normalizer.normalize("  Ｈｅｌｌｏ\u{200B}   wörld\t! "))
