@@ -23,8 +23,9 @@ let package = Package(
                                  .linkedLibrary("sentencepiece_train"),
                                  .linkedLibrary("stdc++")]),
         .target(name: "TesseraText", dependencies: ["CICU", "CSentencePiece"]),
-        .executableTarget(name: "tessera", dependencies: ["TesseraText"]),
-        .testTarget(name: "TesseraTextTests", dependencies: ["TesseraText"]),
+        .target(name: "TesseraData", dependencies: ["TesseraText"]),
+        .executableTarget(name: "tessera", dependencies: ["TesseraText", "TesseraData"]),
+        .testTarget(name: "TesseraTextTests", dependencies: ["TesseraText", "TesseraData"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <sentencepiece_processor.h>
@@ -47,8 +48,12 @@ int32_t guarded(char **error, Body body) {
 
 extern "C" {
 
-int32_t tsr_spm_train(const char *args, char **error) {
-    return guarded(error, [&] { return sentencepiece::SentencePieceTrainer::Train(args); });
+int32_t tsr_spm_train(const char *const *names, const char *const *values, size_t count, char **error) {
+    return guarded(error, [&] {
+        std::unordered_map<std::string, std::string> options;
+        for (size_t i = 0; i < count; i++) options[names[i]] = values[i];
+        return sentencepiece::SentencePieceTrainer::Train(options);
+    });
 }
 
 int32_t tsr_spm_load(const char *path, tsr_spm **out, char **error) {

@@ -39,6 +39,17 @@ public enum Normalizer {
         throw .icu(code: Int64(TSR_ERR_BUFFER_TOO_SMALL))
     }
 
+    /// Normalizes one line of an input, reporting a problem by file and line.
+    public static func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>, file: String, line: Int) throws(TextError) -> [UInt8] {
+        do {
+            return try normalize(utf8: bytes)
+        } catch .invalidUTF8 {
+            throw TextError(file: file, line: line, message: "invalid UTF-8")
+        } catch {
+            throw TextError(file: file, line: line, message: "ICU normalization failed (\(error))")
+        }
+    }
+
     /// Normalizes a Swift string (always valid UTF-8).
     public static func normalize(_ text: String) -> String {
         var text = text

@@ -1,2 +1,54 @@
-import TesseraText
-print(Normalizer.normalize("  Ｈｅｌｌｏ\u{200B}   wörld\t! "))
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let commands: [any Command.Type] = [NormalizeCommand.self, VocabCommand.self, EncodeCommand.self, DecodeCommand.self]
+
+func printError(_ text: String) {
+    fputs(text + "\n", stderr)
+}
+
+let topUsage = """
+    usage: tessera <command> [options]
+
+    Multilingual neural machine translation.
+
+    commands:
+    \(commands.map { "  \($0.name.padding(toLength: 11, withPad: " ", startingAt: 0))\($0.summary)" }.joined(separator: "\n"))
+
+    Run `tessera <command> --help` for a command's options.
+    """
+
+func main() -> Int32 {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    guard let name = arguments.first else {
+        printError(topUsage)
+        return 2
+    }
+    if name == "--help" || name == "-h" || name == "help" {
+        print(topUsage)
+        return 0
+    }
+    guard let command = commands.first(where: { $0.name == name }) else {
+        printError("tessera: unknown command '\(name)'\n\n\(topUsage)")
+        return 2
+    }
+    let rest = Array(arguments.dropFirst())
+    if rest.contains("--help") || rest.contains("-h") {
+        print(command.usage)
+        return 0
+    }
+    do {
+        return try command.run(rest)
+    } catch let error as UsageError {
+        printError("tessera \(name): \(error.message)\n\n\(command.usage)")
+        return 2
+    } catch {
+        printError("tessera \(name): \(error)")
+        return 1
+    }
+}
+
+exit(main())

@@ -12,9 +12,9 @@ extern "C" {
 
 typedef struct tsr_spm tsr_spm;
 
-/// Trains a model. `args` is SentencePiece's flag string, e.g.
-/// "--input=f.txt --model_prefix=m --vocab_size=8000".
-int32_t tsr_spm_train(const char *args, char **error);
+/// Trains a model from `count` option names and values, e.g. ("input", "f.txt"),
+/// ("vocab_size", "8000"). Passed as a map, so paths may contain spaces.
+int32_t tsr_spm_train(const char *const *names, const char *const *values, size_t count, char **error);
 
 /// Loads a model file; *out is released with tsr_spm_close.
 int32_t tsr_spm_load(const char *path, tsr_spm **out, char **error);

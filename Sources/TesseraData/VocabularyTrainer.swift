@@ -1,0 +1,92 @@
+import Foundation
+import TesseraText
+
+/// Trains Tessera's joint SentencePiece vocabulary over all languages of a corpus.
+public enum VocabularyTrainer {
+    public struct Options: Codable, Sendable {
+        public var vocabularySize = 8000
+        /// Sampling temperature across languages (weight ∝ share^(1/T)).
+        public var temperature = 5.0
+        /// Sentences drawn in total for training, across languages.
+        public var sentences = 200_000
+        public var seed: UInt64 = 1
+        public var characterCoverage = 0.9995
+        public var threads = 2
+
+        public init() {}
+    }
+
+    public struct Report: Sendable {
+        /// Sentences drawn per language, in the corpus's language order.
+        public var sampled: [(language: Language, available: Int, drawn: Int)]
+        public var seconds: Double
+        public var modelPath: String
+    }
+
+    /// Special ids, fixed so every Tessera model agrees on them.
+    public static let specialIDs = (unknown: 0, begin: 1, end: 2, padding: 3)
+
+    /// Samples sentences per language by temperature, normalizes them, and
+    /// trains a unigram model with byte fallback (no unknown pieces ever) and
+    /// one `__xx__` tag per language as a user-defined symbol.
+    /// Writes `outputPrefix.model` and `outputPrefix.vocab` atomically.
+    public static func train(corpus: ParallelCorpus, options: Options, outputPrefix: String,
+                             log: (String) -> Void = { _ in }) throws -> Report {
+        let start = Date()
+        var generator = SeededGenerator(seed: options.seed)
+        let segments = corpus.columns.map { column in column.filter { !$0.isEmpty } }
+        let quotas = TemperatureSampling.quotas(counts: segments.map(\.count), temperature: options.temperature,
+                                                total: options.sentences)
+        let work = try FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask,
+                                               appropriateFor: URL(fileURLWithPath: outputPrefix).absoluteURL, create: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+
+        let input = work.appendingPathComponent("sample.txt")
+        _ = FileManager.default.createFile(atPath: input.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: input)
+        var sampled: [(language: Language, available: Int, drawn: Int)] = []
+        for (index, language) in corpus.languages.enumerated() {
+            let drawn = sample(segments[index], count: quotas[index], using: &generator)
+            let text = drawn.map { Normalizer.normalize($0) }.filter { !$0.isEmpty }.joined(separator: "\n")
+            handle.write(Data((text + "\n").utf8))
+            sampled.append((language, segments[index].count, drawn.count))
+            log("vocab: \(language.code): \(drawn.count) of \(segments[index].count) segments")
+        }
+        try handle.close()
+
+        let prefix = work.appendingPathComponent("spm").path
+        let tags = corpus.languages.map(\.tag).joined(separator: ",")
+        let ids = specialIDs
+        try SentencePiece.train(options: [
+            ("input", input.path), ("model_prefix", prefix), ("model_type", "unigram"),
+            ("vocab_size", "\(options.vocabularySize)"), ("character_coverage", "\(options.characterCoverage)"),
+            ("byte_fallback", "true"),
+            // Text is already normalized by Tessera's ICU normalizer.
+            ("normalization_rule_name", "identity"),
+            ("user_defined_symbols", tags),
+            ("unk_id", "\(ids.unknown)"), ("bos_id", "\(ids.begin)"), ("eos_id", "\(ids.end)"), ("pad_id", "\(ids.padding)"),
+            ("input_sentence_size", "0"), ("shuffle_input_sentence", "false"),
+            ("num_threads", "\(options.threads)"), ("minloglevel", "2"),
+        ])
+        let destination = URL(fileURLWithPath: outputPrefix)
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        for suffix in [".vocab", ".model"] {
+            let target = URL(fileURLWithPath: outputPrefix + suffix)
+            _ = try FileManager.default.replaceItemAt(target, withItemAt: URL(fileURLWithPath: prefix + suffix))
+        }
+        return Report(sampled: sampled, seconds: Date().timeIntervalSince(start), modelPath: outputPrefix + ".model")
+    }
+
+    /// Draws `count` items: without replacement while the pool lasts, then
+    /// whole extra passes over a shuffled pool (upsampling small languages).
+    static func sample(_ pool: [String], count: Int, using generator: inout SeededGenerator) -> [String] {
+        guard !pool.isEmpty else { return [] }
+        var result: [String] = []
+        result.reserveCapacity(count)
+        while result.count < count {
+            let shuffled = pool.shuffled(using: &generator)
+            result.append(contentsOf: shuffled.prefix(count - result.count))
+        }
+        return result
+    }
+}

@@ -1,0 +1,37 @@
+import CICU
+
+/// A language of the corpus, identified by its ISO 639 code ("de", "ja").
+/// Codes are checked against ICU's list so a typo fails loudly instead of
+/// silently creating a new language.
+public struct Language: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
+    public let code: String
+
+    /// Validates `code`; `context` says where it came from, for the error.
+    public init(_ code: String, context: @autoclosure () -> String = "language list") throws(TextError) {
+        guard tsr_is_known_language(code) != 0 else {
+            throw TextError(file: context(), message: "unknown language code '\(code)' (expected an ISO 639 code such as en, de, ja)")
+        }
+        self.code = code
+    }
+
+    /// The tag prepended to a source sentence to ask for this target language
+    /// (fairseq's `--encoder-langtok tgt` convention), e.g. `__de__`.
+    public var tag: String { "__\(code)__" }
+
+    public var description: String { code }
+
+    public static func < (a: Language, b: Language) -> Bool { a.code < b.code }
+
+    /// Parses a comma-separated list such as "en,de,fr".
+    public static func parseList(_ list: String, context: String) throws(TextError) -> [Language] {
+        var languages: [Language] = []
+        for code in list.split(separator: ",", omittingEmptySubsequences: false) {
+            let language = try Language(String(code), context: context)
+            guard !languages.contains(language) else {
+                throw TextError(file: context, message: "language '\(code)' is listed twice")
+            }
+            languages.append(language)
+        }
+        return languages
+    }
+}
