@@ -96,6 +96,9 @@ int64_t tsr_normalize_line(const char *in, size_t n, char *out, size_t cap, size
         U16_NEXT(scratch_b, i, len, c);
         if (is_space(c)) { pending_space = (w > 0); continue; }
         if (is_removed(c)) continue;
+        // U+2581 is SentencePiece's word-boundary marker and would decode as a
+        // space; mapping it to '_' keeps encode/decode an exact round trip.
+        if (c == 0x2581) c = 0x5F;
         if (pending_space) { scratch_a[w++] = 0x20; pending_space = 0; }
         U16_APPEND_UNSAFE(scratch_a, w, c);
     }

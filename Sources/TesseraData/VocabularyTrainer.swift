@@ -70,9 +70,9 @@ public enum VocabularyTrainer {
         ])
         let destination = URL(fileURLWithPath: outputPrefix)
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        for suffix in [".vocab", ".model"] {
-            let target = URL(fileURLWithPath: outputPrefix + suffix)
-            _ = try FileManager.default.replaceItemAt(target, withItemAt: URL(fileURLWithPath: prefix + suffix))
+        // rename(2) within one file system is atomic: a reader never sees a half-written model.
+        for suffix in [".vocab", ".model"] where rename(prefix + suffix, outputPrefix + suffix) != 0 {
+            throw TextError(file: outputPrefix + suffix, message: "cannot write: \(String(cString: strerror(errno)))")
         }
         return Report(sampled: sampled, seconds: Date().timeIntervalSince(start), modelPath: outputPrefix + ".model")
     }

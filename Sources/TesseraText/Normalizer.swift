@@ -1,7 +1,9 @@
 import CICU
 
 /// Tessera's line normalization: ICU NFKC, control and zero-width (format)
-/// characters removed, whitespace collapsed to single spaces and trimmed.
+/// characters removed, whitespace collapsed to single spaces and trimmed, and
+/// U+2581 (SentencePiece's space marker) written as "_" so that encoding
+/// then decoding any normalized line gives it back exactly.
 /// Corpus preparation, vocabulary training and translation all call this one
 /// function so that training and inference text agree byte for byte.
 public enum Normalizer {

@@ -15,6 +15,7 @@ import Testing
         ("", ""),
         ("Привет,  мир", "Привет, мир"),
         ("ｶﾀｶﾅ", "カタカナ"),
+        ("a\u{2581}b", "a_b"),
     ])
     func normalizes(input: String, expected: String) {
         #expect(Normalizer.normalize(input) == expected)

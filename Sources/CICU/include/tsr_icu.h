@@ -19,7 +19,8 @@ enum {
 
 /// Tessera's text normalization of one line of UTF-8: NFKC, then control and
 /// format (zero-width) characters removed, whitespace runs collapsed to one
-/// ASCII space, leading and trailing whitespace trimmed.
+/// ASCII space, leading and trailing whitespace trimmed, and U+2581 (reserved
+/// by SentencePiece as its space marker) replaced by '_'.
 /// Returns the output length in bytes (no terminator written), or a negative
 /// TSR_ERR_* code. On TSR_ERR_BUFFER_TOO_SMALL, *needed holds the size to use.
 int64_t tsr_normalize_line(const char *in, size_t n, char *out, size_t cap, size_t *needed);
