@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, lowest first; each target depends only on the ones above it:
-//   native shims (CBLAS, CICU, CSentencePiece)
+//   native shims (CBLAS, CICU, CSentencePiece); TesseraIO (file formats, errors)
 //   TesseraText (normalize, tokenize), TesseraMetrics (BLEU/chrF/TER)
 //   TesseraData (corpora readers, batching)
 //   tessera (the CLI, a thin shell)
@@ -22,10 +22,12 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("sentencepiece"),
                                  .linkedLibrary("sentencepiece_train"),
                                  .linkedLibrary("stdc++")]),
-        .target(name: "TesseraText", dependencies: ["CICU", "CSentencePiece"]),
-        .target(name: "TesseraData", dependencies: ["TesseraText"]),
+        .target(name: "TesseraIO"),
+        .target(name: "TesseraText", dependencies: ["TesseraIO", "CICU", "CSentencePiece"]),
+        .target(name: "TesseraData", dependencies: ["TesseraIO", "TesseraText"]),
         .executableTarget(name: "tessera", dependencies: ["TesseraText", "TesseraData"]),
-        .testTarget(name: "TesseraTextTests", dependencies: ["TesseraText", "TesseraData"]),
+        .testTarget(name: "TesseraIOTests", dependencies: ["TesseraIO"]),
+        .testTarget(name: "TesseraTextTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17

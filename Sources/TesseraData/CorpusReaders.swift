@@ -1,8 +1,9 @@
+import TesseraIO
 import Foundation
 import TesseraText
 
 /// Readers for users' own parallel data. Every malformed input becomes a
-/// TextError naming the file and line, never a crash or silent truncation.
+/// InputError naming the file and line, never a crash or silent truncation.
 public enum CorpusReader {
     /// Moses-style files: `prefix.xx` for each language, line-aligned.
     /// With `languages` nil, every `prefix.xx` whose suffix is a two-letter
@@ -13,13 +14,13 @@ public enum CorpusReader {
         for language in languages {
             let path = "\(prefix).\(language.code)"
             guard FileManager.default.fileExists(atPath: path) else {
-                throw TextError(file: path, message: "missing file for language '\(language.code)'")
+                throw InputError(file: path, message: "missing file for language '\(language.code)'")
             }
             let lines = try LineReader.readLines(path: path)
-            guard !lines.isEmpty else { throw TextError(file: path, message: "file is empty") }
+            guard !lines.isEmpty else { throw InputError(file: path, message: "file is empty") }
             if let first = columns.first, first.count != lines.count {
                 let firstPath = "\(prefix).\(languages[0].code)"
-                throw TextError(file: path, line: min(first.count, lines.count) + 1,
+                throw InputError(file: path, line: min(first.count, lines.count) + 1,
                                 message: "has \(lines.count) lines but \(firstPath) has \(first.count); Moses-style files must be line-aligned")
             }
             columns.append(lines)
@@ -37,7 +38,7 @@ public enum CorpusReader {
             .filter { $0.count == 2 && $0.allSatisfy { $0 >= "a" && $0 <= "z" } }
         let languages = codes.compactMap { try? Language($0) }.sorted()
         guard !languages.isEmpty else {
-            throw TextError(file: prefix, message: "no files named \(base)xx with a language code xx")
+            throw InputError(file: prefix, message: "no files named \(base)xx with a language code xx")
         }
         return languages
     }
@@ -48,13 +49,13 @@ public enum CorpusReader {
     public static func readTSV(path: String) throws -> ParallelCorpus {
         let lines = try LineReader.readLines(path: path)
         guard let header = lines.first, !header.isEmpty else {
-            throw TextError(file: path, message: "file is empty; expected a header row of language codes such as en<TAB>de")
+            throw InputError(file: path, message: "file is empty; expected a header row of language codes such as en<TAB>de")
         }
         var languages: [Language] = []
         for field in header.split(separator: "\t", omittingEmptySubsequences: false) {
             let language = try Language(String(field), context: "\(path):1")
             guard !languages.contains(language) else {
-                throw TextError(file: path, line: 1, message: "language '\(field)' appears twice in the header")
+                throw InputError(file: path, line: 1, message: "language '\(field)' appears twice in the header")
             }
             languages.append(language)
         }
@@ -62,12 +63,12 @@ public enum CorpusReader {
         for (index, line) in lines.enumerated().dropFirst() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count == languages.count else {
-                throw TextError(file: path, line: index + 1,
+                throw InputError(file: path, line: index + 1,
                                 message: "expected \(languages.count) tab-separated fields (\(languages.map(\.code).joined(separator: ", "))), found \(fields.count)")
             }
             for (column, field) in fields.enumerated() { columns[column].append(String(field)) }
         }
-        guard lines.count > 1 else { throw TextError(file: path, message: "no rows after the header") }
+        guard lines.count > 1 else { throw InputError(file: path, message: "no rows after the header") }
         return ParallelCorpus(languages: languages, columns: columns)
     }
 }

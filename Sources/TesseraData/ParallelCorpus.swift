@@ -1,3 +1,4 @@
+import TesseraIO
 import TesseraText
 
 /// A multi-way parallel corpus: rows of segments, one column per language.
@@ -36,11 +37,11 @@ public struct ParallelCorpus: Sendable {
 extension ParallelCorpus {
     /// The corpus restricted to `languages`, in that order; a language the
     /// corpus lacks is an error naming `context` (the corpus's file).
-    public func selecting(_ wanted: [Language], context: String) throws(TextError) -> ParallelCorpus {
+    public func selecting(_ wanted: [Language], context: String) throws(InputError) -> ParallelCorpus {
         var columns: [[String]] = []
         for language in wanted {
             guard let column = column(language) else {
-                throw TextError(file: context, message: "has no column for language '\(language.code)' (it has \(languages.map(\.code).joined(separator: ", ")))")
+                throw InputError(file: context, message: "has no column for language '\(language.code)' (it has \(languages.map(\.code).joined(separator: ", ")))")
             }
             columns.append(column)
         }

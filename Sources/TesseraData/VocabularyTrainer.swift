@@ -1,3 +1,4 @@
+import TesseraIO
 import Foundation
 import TesseraText
 
@@ -72,7 +73,7 @@ public enum VocabularyTrainer {
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         // rename(2) within one file system is atomic: a reader never sees a half-written model.
         for suffix in [".vocab", ".model"] where rename(prefix + suffix, outputPrefix + suffix) != 0 {
-            throw TextError(file: outputPrefix + suffix, message: "cannot write: \(String(cString: strerror(errno)))")
+            throw InputError(file: outputPrefix + suffix, message: "cannot write: \(String(cString: strerror(errno)))")
         }
         return Report(sampled: sampled, seconds: Date().timeIntervalSince(start), modelPath: outputPrefix + ".model")
     }

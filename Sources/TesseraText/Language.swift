@@ -1,3 +1,4 @@
+import TesseraIO
 import CICU
 
 /// A language of the corpus, identified by its ISO 639 code ("de", "ja").
@@ -7,9 +8,9 @@ public struct Language: Hashable, Comparable, Codable, Sendable, CustomStringCon
     public let code: String
 
     /// Validates `code`; `context` says where it came from, for the error.
-    public init(_ code: String, context: @autoclosure () -> String = "language list") throws(TextError) {
+    public init(_ code: String, context: @autoclosure () -> String = "language list") throws(InputError) {
         guard tsr_is_known_language(code) != 0 else {
-            throw TextError(file: context(), message: "unknown language code '\(code)' (expected an ISO 639 code such as en, de, ja)")
+            throw InputError(file: context(), message: "unknown language code '\(code)' (expected an ISO 639 code such as en, de, ja)")
         }
         self.code = code
     }
@@ -23,12 +24,12 @@ public struct Language: Hashable, Comparable, Codable, Sendable, CustomStringCon
     public static func < (a: Language, b: Language) -> Bool { a.code < b.code }
 
     /// Parses a comma-separated list such as "en,de,fr".
-    public static func parseList(_ list: String, context: String) throws(TextError) -> [Language] {
+    public static func parseList(_ list: String, context: String) throws(InputError) -> [Language] {
         var languages: [Language] = []
         for code in list.split(separator: ",", omittingEmptySubsequences: false) {
             let language = try Language(String(code), context: context)
             guard !languages.contains(language) else {
-                throw TextError(file: context, message: "language '\(code)' is listed twice")
+                throw InputError(file: context, message: "language '\(code)' is listed twice")
             }
             languages.append(language)
         }

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import TesseraIO
 import Glibc
 #endif
 
@@ -16,9 +17,9 @@ public final class LineReader {
     public var beforeRead: (() -> Void)?
 
     /// Opens `path`; the error names the file.
-    public init(path: String) throws(TextError) {
+    public init(path: String) throws(InputError) {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw TextError(file: path, message: "cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw InputError(file: path, message: "cannot open: \(String(cString: strerror(errno)))") }
         self.name = path
         self.fd = fd
         self.ownsDescriptor = true
@@ -49,7 +50,7 @@ public final class LineReader {
             let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + previous, chunk) }
             if got < 0 {
                 if errno == EINTR { buffer.removeSubrange(previous...); continue }
-                throw TextError(file: name, message: "read failed: \(String(cString: strerror(errno)))")
+                throw InputError(file: name, message: "read failed: \(String(cString: strerror(errno)))")
             }
             buffer.removeSubrange((previous + got)...)
             if got == 0 { break }
@@ -83,7 +84,7 @@ public final class LineReader {
         var lines: [String] = []
         try reader.forEachLine { bytes, number in
             guard let line = String(validating: bytes, as: UTF8.self) else {
-                throw TextError(file: path, line: number, message: "invalid UTF-8")
+                throw InputError(file: path, line: number, message: "invalid UTF-8")
             }
             lines.append(line)
         }

@@ -1,3 +1,4 @@
+import TesseraIO
 import CICU
 
 /// Tessera's line normalization: ICU NFKC, control and zero-width (format)
@@ -42,13 +43,13 @@ public enum Normalizer {
     }
 
     /// Normalizes one line of an input, reporting a problem by file and line.
-    public static func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>, file: String, line: Int) throws(TextError) -> [UInt8] {
+    public static func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>, file: String, line: Int) throws(InputError) -> [UInt8] {
         do {
             return try normalize(utf8: bytes)
         } catch .invalidUTF8 {
-            throw TextError(file: file, line: line, message: "invalid UTF-8")
+            throw InputError(file: file, line: line, message: "invalid UTF-8")
         } catch {
-            throw TextError(file: file, line: line, message: "ICU normalization failed (\(error))")
+            throw InputError(file: file, line: line, message: "ICU normalization failed (\(error))")
         }
     }
 

@@ -1,3 +1,4 @@
+import TesseraIO
 import TesseraText
 
 enum EncodeCommand: Command {
@@ -59,7 +60,7 @@ enum DecodeCommand: Command {
             var ids: [Int32] = []
             for field in bytes.split(separator: UInt8(ascii: " ")) {
                 guard let id = Int32(String(decoding: field, as: UTF8.self)), id >= 0, Int(id) < size else {
-                    throw TextError(file: name, line: line,
+                    throw InputError(file: name, line: line,
                                     message: "'\(String(decoding: field, as: UTF8.self))' is not an id of this vocabulary (0..<\(size))")
                 }
                 ids.append(id)

@@ -1,3 +1,4 @@
+import TesseraIO
 import Foundation
 import Testing
 import TesseraData
@@ -69,10 +70,10 @@ import TesseraData
     }
 
     @Test func unknownLanguageCodes() throws {
-        #expect(throws: TextError.self) { try Language("xx") }
-        #expect(throws: TextError.self) { try Language("EN") }
-        #expect(throws: TextError.self) { try Language("english") }
-        #expect(throws: TextError.self) { try Language.parseList("en,de,en", context: "--langs") }
+        #expect(throws: InputError.self) { try Language("xx") }
+        #expect(throws: InputError.self) { try Language("EN") }
+        #expect(throws: InputError.self) { try Language("english") }
+        #expect(throws: InputError.self) { try Language.parseList("en,de,en", context: "--langs") }
         #expect(try Language.parseList("en,de,ja,zh,pt,tr", context: "--langs").count == 6)
         try withFiles(["c.tsv": Array("en\tqq\nx\ty\n".utf8)]) { dir in
             expectError("c.tsv:1: unknown language code 'qq' (expected an ISO 639 code such as en, de, ja)") {

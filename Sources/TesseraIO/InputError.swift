@@ -1,5 +1,6 @@
-/// A problem with input text, located so a user can find it: "file:line: message".
-public struct TextError: Error, CustomStringConvertible, Equatable {
+/// A problem with an input file, located so a user can find it:
+/// "file:line: message", or "file: message" when no line applies.
+public struct InputError: Error, CustomStringConvertible, Equatable {
     public var file: String
     public var line: Int?
     public var message: String
