@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "TesseraData", dependencies: ["TesseraIO", "TesseraText"]),
         .executableTarget(name: "tessera", dependencies: ["TesseraText", "TesseraData"]),
         .testTarget(name: "TesseraIOTests", dependencies: ["TesseraIO"]),
+        .testTarget(name: "TesseraDataTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData"]),
         .testTarget(name: "TesseraTextTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData"]),
     ],
     swiftLanguageModes: [.v5],

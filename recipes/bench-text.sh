@@ -38,7 +38,7 @@ report() {
 }
 
 # For vocab, sentences/s counts the whole corpus read, though only --sentences are drawn.
-report vocab "$tessera" vocab --train "$corpus/train" -o "$work/spm" --vocab-size 8000
+report vocab "$tessera" vocab --input "$corpus/train" -o "$work/spm" --vocab-size 8000
 report normalize "$tessera" normalize -i "$work/all.txt"
 "$tessera" normalize -i "$work/all.txt" > "$work/normalized.txt"
 report encode "$tessera" encode --vocab "$work/spm.model" -i "$work/normalized.txt"

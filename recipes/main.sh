@@ -18,7 +18,7 @@ corpora/build-libreoffice-help.sh --output "$corpus"
 
 step "vocabulary: joint SentencePiece model -> $vocab.model"
 if [ ! -s "$vocab.model" ]; then
-    "$tessera" vocab --train "$corpus/train" -o "$vocab" --vocab-size 8000
+    "$tessera" vocab --input "$corpus/train" -o "$vocab" --vocab-size 8000
 else
     echo "already built" >&2
 fi

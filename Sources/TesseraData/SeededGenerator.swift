@@ -1,7 +1,7 @@
 /// SplitMix64: a tiny, fast generator whose whole state is one UInt64, so a
 /// run's position can be saved and restored exactly. Deterministic across
 /// platforms, unlike SystemRandomNumberGenerator.
-public struct SeededGenerator: RandomNumberGenerator, Codable, Sendable {
+public struct SeededGenerator: RandomNumberGenerator, Codable, Sendable, Equatable {
     public private(set) var state: UInt64
 
     public init(seed: UInt64) { state = seed }

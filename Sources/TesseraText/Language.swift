@@ -23,6 +23,17 @@ public struct Language: Hashable, Comparable, Codable, Sendable, CustomStringCon
 
     public static func < (a: Language, b: Language) -> Bool { a.code < b.code }
 
+    /// Encoded as the bare code ("de"), validated when decoded.
+    public init(from decoder: Decoder) throws {
+        let code = try decoder.singleValueContainer().decode(String.self)
+        try self.init(code, context: decoder.codingPath.map(\.stringValue).joined(separator: "."))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(code)
+    }
+
     /// Parses a comma-separated list such as "en,de,fr".
     public static func parseList(_ list: String, context: String) throws(InputError) -> [Language] {
         var languages: [Language] = []

@@ -34,36 +34,10 @@ public enum ParallelLineMap {
     }
 
     private static func mapInOrder(_ lines: [[UInt8]], firstLine: Int,
-                                   transform: @Sendable (UnsafeBufferPointer<UInt8>, Int) throws -> [UInt8])
+                                   transform: @escaping @Sendable (UnsafeBufferPointer<UInt8>, Int) throws -> [UInt8])
         -> [Result<[UInt8], Error>] {
-        let workers = lines.count < 64 ? 1 : 2
-        let results = ResultSlots(count: lines.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            // Strided split: each worker's share is fixed, so output never depends on timing.
-            for index in stride(from: worker, to: lines.count, by: workers) {
-                results.set(index, Result { try lines[index].withUnsafeBufferPointer { try transform($0, firstLine + index) } })
-            }
+        ParallelMap.results(count: lines.count, workers: lines.count < 64 ? 1 : 2) { index in
+            try lines[index].withUnsafeBufferPointer { try transform($0, firstLine + index) }
         }
-        return results.values
     }
-}
-
-/// Per-index result slots written by concurrent workers; each slot has exactly
-/// one writer, so no locking is needed.
-private final class ResultSlots: @unchecked Sendable {
-    private let storage: UnsafeMutableBufferPointer<Result<[UInt8], Error>>
-
-    init(count: Int) {
-        storage = .allocate(capacity: count)
-        storage.initialize(repeating: .success([]))
-    }
-
-    deinit {
-        storage.deinitialize()
-        storage.deallocate()
-    }
-
-    func set(_ index: Int, _ value: Result<[UInt8], Error>) { storage[index] = value }
-
-    var values: [Result<[UInt8], Error>] { Array(storage) }
 }

@@ -5,7 +5,7 @@ enum VocabCommand: Command {
     static let name = "vocab"
     static let summary = "train the joint SentencePiece vocabulary with language tags"
     static let usage = """
-        usage: tessera vocab (--train PREFIX | --tsv FILE) -o PREFIX [options]
+        usage: tessera vocab (--input PREFIX | --tsv FILE) -o PREFIX [options]
 
         Trains one SentencePiece unigram model over every language of a corpus:
         sentences are drawn per language with temperature sampling so small
@@ -14,9 +14,7 @@ enum VocabCommand: Command {
         per language. Writes PREFIX.model and PREFIX.vocab.
 
         options:
-          --train PREFIX       Moses-style corpus: PREFIX.en, PREFIX.de, … (line-aligned)
-          --tsv FILE           TSV corpus whose header row names the languages
-          --langs LIST         languages to use, e.g. en,de,fr (default: all found)
+        \(CorpusOptions.help)
           -o, --output PREFIX  where to write PREFIX.model and PREFIX.vocab
           --vocab-size N       vocabulary size (default 8000)
           --temperature T      language sampling temperature (default 5)
@@ -26,23 +24,13 @@ enum VocabCommand: Command {
         """
 
     static func run(_ arguments: [String]) throws -> Int32 {
-        let options = try Arguments(arguments, options: [
-            "--train": .value, "--tsv": .value, "--langs": .value, "--output": .value, "--vocab-size": .value,
-            "--temperature": .value, "--sentences": .value, "--seed": .value, "--character-coverage": .value,
-        ], aliases: ["-o": "--output"])
+        let options = try Arguments(arguments, options: CorpusOptions.spec.merging([
+            "--output": .value, "--vocab-size": .value, "--temperature": .value, "--sentences": .value,
+            "--seed": .value, "--character-coverage": .value,
+        ]) { $1 }, aliases: ["-o": "--output"])
         guard options.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(options.positional[0])'") }
         let output = try options.required("--output")
-        let languages = try options.string("--langs").map { try Language.parseList($0, context: "--langs") }
-        let corpus: ParallelCorpus
-        switch (options.string("--train"), options.string("--tsv")) {
-        case let (prefix?, nil):
-            corpus = try CorpusReader.readMoses(prefix: prefix, languages: languages)
-        case let (nil, path?):
-            let full = try CorpusReader.readTSV(path: path)
-            corpus = try languages.map { try full.selecting($0, context: path) } ?? full
-        default:
-            throw UsageError(message: "give exactly one of --train PREFIX or --tsv FILE")
-        }
+        let corpus = try CorpusOptions.load(options)
         var settings = VocabularyTrainer.Options()
         settings.vocabularySize = try options.number("--vocab-size", default: settings.vocabularySize)
         settings.temperature = try options.number("--temperature", default: settings.temperature)

@@ -4,7 +4,9 @@ import Foundation
 import Glibc
 #endif
 
-let commands: [any Command.Type] = [NormalizeCommand.self, VocabCommand.self, EncodeCommand.self, DecodeCommand.self]
+let commands: [any Command.Type] = [
+    NormalizeCommand.self, VocabCommand.self, EncodeCommand.self, DecodeCommand.self, BinarizeCommand.self,
+]
 
 func printError(_ text: String) {
     fputs(text + "\n", stderr)
