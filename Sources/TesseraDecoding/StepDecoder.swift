@@ -1,0 +1,38 @@
+/// What search needs from a model: the next-token log-probabilities of each
+/// live hypothesis. The model keeps its own incremental state (cached keys and
+/// values); search tells it which hypotheses survive through `parents`.
+public protocol StepDecoder: AnyObject {
+    var vocabularySize: Int { get }
+
+    /// Extends hypotheses by one token each. Hypothesis i of this step continues
+    /// hypothesis `parents[i]` of the previous step (at the first step, source
+    /// sentence `parents[i]`) with token `tokens[i]`. Returns log-probabilities
+    /// of the next token, row-major [hypothesis × vocabulary].
+    func step(tokens: [Int32], parents: [Int]) throws -> [Float]
+}
+
+/// Decoding settings, named after fairseq's generate options.
+public struct SearchOptions: Codable, Sendable, Equatable {
+    public var beam = 5
+    /// Final scores are sum(log p) / length^lengthPenalty (fairseq's --lenpen).
+    public var lengthPenalty: Float = 1.0
+    /// Output is capped at maxLengthA × source length + maxLengthB tokens.
+    public var maxLengthA: Float = 0
+    public var maxLengthB = 200
+
+    public init() {}
+
+    public func maxLength(sourceLength: Int) -> Int {
+        max(1, Int(maxLengthA * Float(sourceLength)) + maxLengthB)
+    }
+}
+
+/// One finished translation, without the start token; includes the end token
+/// only when the model produced it (not when the length cap stopped it).
+public struct Hypothesis: Equatable, Sendable {
+    public var tokens: [Int32]
+    /// Sum of the tokens' log-probabilities.
+    public var logProbability: Float
+    /// The score search ranked by (length-normalized).
+    public var score: Float
+}
