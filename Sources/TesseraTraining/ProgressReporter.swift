@@ -1,0 +1,99 @@
+import Foundation
+import TesseraIO
+
+/// Training progress for people and for tools: a live status line on a
+/// terminal (plain periodic lines otherwise), and the same figures appended
+/// to a JSONL log, one object per report.
+public final class ProgressReporter {
+    public struct Figures: Codable, Equatable, Sendable {
+        public var step: Int
+        public var loss: Double
+        public var perplexity: Double
+        public var learningRate: Double
+        public var targetTokensPerSecond: Double
+        public var elapsedSeconds: Double
+        public var etaSeconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case step, loss, perplexity = "ppl", learningRate = "lr", targetTokensPerSecond = "tgt_tokens_per_s"
+            case elapsedSeconds = "elapsed_s", etaSeconds = "eta_s"
+        }
+    }
+
+    private let output: FileHandle
+    private let interactive: Bool
+    private let log: FileHandle?
+    private var lastLiveUpdate = Date.distantPast
+    private var liveLineShown = false
+
+    /// `logPath` is appended to (created when missing), so a resumed run keeps one log.
+    public init(output: FileHandle = .standardError, logPath: String?, interactive: Bool? = nil) throws {
+        self.output = output
+        self.interactive = interactive ?? (isatty(output.fileDescriptor) == 1)
+        if let logPath {
+            let url = URL(fileURLWithPath: logPath)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: logPath) {
+                guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
+                    throw InputError(file: logPath, message: "cannot create log file")
+                }
+            }
+            let handle = try FileHandle(forWritingTo: url)
+            try handle.seekToEnd()
+            log = handle
+        } else {
+            log = nil
+        }
+    }
+
+    /// Every step: refreshes the live line at most twice a second on a terminal.
+    public func live(_ figures: Figures) {
+        guard interactive, Date().timeIntervalSince(lastLiveUpdate) >= 0.5 else { return }
+        lastLiveUpdate = Date()
+        output.write(Data(("\r\u{1B}[K" + Self.format(figures)).utf8))
+        liveLineShown = true
+    }
+
+    /// Every log interval: a permanent line (on a terminal too) and a JSONL record.
+    public func report(_ figures: Figures) {
+        line(Self.format(figures))
+        if let log, var json = try? JSONEncoder.sorted.encode(figures) {
+            json.append(0x0A)
+            log.write(json)
+        }
+    }
+
+    /// A message on its own line, clearing the live line first.
+    public func line(_ text: String) {
+        let prefix = interactive && liveLineShown ? "\r\u{1B}[K" : ""
+        liveLineShown = false
+        output.write(Data((prefix + text + "\n").utf8))
+    }
+
+    public static func format(_ f: Figures) -> String {
+        var parts = [
+            "step \(f.step)",
+            String(format: "loss %.3f", f.loss),
+            String(format: "ppl %.2f", f.perplexity),
+            String(format: "lr %.2e", f.learningRate),
+            String(format: "%.0f tgt tok/s", f.targetTokensPerSecond),
+            "elapsed \(duration(f.elapsedSeconds))",
+        ]
+        if let eta = f.etaSeconds { parts.append("ETA \(duration(eta))") }
+        return parts.joined(separator: " | ")
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, so logs and metadata are byte-stable across runs.
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
