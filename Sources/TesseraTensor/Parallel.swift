@@ -1,0 +1,39 @@
+import CBLAS
+import Dispatch
+import Foundation
+
+/// Raw pointer that may cross into `concurrentPerform` closures; callers guarantee disjoint writes.
+@usableFromInline struct SharedPointer<T>: @unchecked Sendable {
+    @usableFromInline let p: UnsafeMutablePointer<T>
+    @usableFromInline init(_ p: UnsafeMutablePointer<T>) { self.p = p }
+}
+
+/// Work splitting for the kernels. Results never depend on how work is split: every parallel
+/// kernel writes disjoint outputs, and reductions combine fixed-size partials in a fixed order.
+public enum Parallel {
+    /// Worker count for our own kernels (the machine has 2 cores; more only adds contention).
+    nonisolated(unsafe) public static var threads = Swift.min(2, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Calls `body` on contiguous sub-ranges of 0..<count, in parallel when each part gets at least
+    /// `grain` items. Never called from inside another parallel region or a multi-threaded BLAS call.
+    @inline(__always)
+    static func forRanges(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        let parts = Swift.min(threads, count / Swift.max(grain, 1))
+        if parts <= 1 { if count > 0 { body(0..<count) }; return }
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            body((count * part / parts)..<(count * (part + 1) / parts))
+        }
+    }
+}
+
+/// OpenBLAS threading control: BLAS gets all cores when called from the main flow, and exactly one
+/// thread inside our own parallel regions, so the two never oversubscribe the cores.
+public enum BLAS {
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+
+    static func singleThreaded(_ body: () -> Void) {
+        openblas_set_num_threads(1)
+        body()
+        openblas_set_num_threads(Int32(Parallel.threads))
+    }
+}
