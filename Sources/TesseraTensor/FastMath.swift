@@ -65,8 +65,9 @@ public enum FastMath {
 
 // MARK: - Loading and storing 8 lanes, with partial tails for sizes that are not multiples of 8.
 
+/// Loads min(n, 8) lanes from p; missing lanes get `fill`.
 @inline(__always)
-func load8(_ p: UnsafePointer<Float>, _ n: Int, fill: Float = 0) -> F8 {
+public func load8(_ p: UnsafePointer<Float>, _ n: Int, fill: Float = 0) -> F8 {
     if n >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: F8.self) }
     var v = F8(repeating: fill)
     for j in 0..<n { v[j] = p[j] }
@@ -74,12 +75,13 @@ func load8(_ p: UnsafePointer<Float>, _ n: Int, fill: Float = 0) -> F8 {
 }
 
 @inline(__always)
-func load8(_ p: UnsafeMutablePointer<Float>, _ n: Int, fill: Float = 0) -> F8 {
+public func load8(_ p: UnsafeMutablePointer<Float>, _ n: Int, fill: Float = 0) -> F8 {
     load8(UnsafePointer(p), n, fill: fill)
 }
 
+/// Stores the first min(n, 8) lanes of v at p.
 @inline(__always)
-func store8(_ v: F8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+public func store8(_ v: F8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
     if n >= 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: F8.self); return }
     for j in 0..<n { p[j] = v[j] }
 }

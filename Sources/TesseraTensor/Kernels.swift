@@ -23,7 +23,7 @@ public enum Activation: String, Codable, Sendable {
 /// calls them directly. Elementwise kernels split into 8-lane blocks, parallel above `grain`.
 public enum Kernels {
     /// Elements per thread below which splitting across threads costs more than it gains.
-    static let grain = 1 << 15
+    nonisolated(unsafe) static var grain = 1 << 15
 
     /// Runs `body(offset, lanes)` over 0..<n in 8-lane blocks (the last one partial), in parallel.
     @inline(__always)

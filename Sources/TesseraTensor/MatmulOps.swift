@@ -33,9 +33,9 @@ extension Kernels {
         }
     }
 
-    /// Below this many multiply-adds per matrix, batched products run one matrix per thread with
-    /// single-threaded BLAS; above it, BLAS parallelizes each product itself.
-    static let smallGemm = 64 * 64 * 64
+    /// Up to this many multiply-adds per product, batched products run one matrix per thread (OpenBLAS
+    /// computes such products on the calling thread); above it, BLAS parallelizes each product itself.
+    static let smallGemm = 65536 * 4
 }
 
 extension Graph {
@@ -111,19 +111,19 @@ extension Graph {
     private func forEachBatch(_ a: Var, _ b: Var, _ out: Var, _ body: (Matrix, Matrix, Matrix) -> Void) {
         let (sa, sb, so) = (shape(a), shape(b), shape(out))
         let (pa, pb, po) = (SharedPointer(ptr(a)), SharedPointer(ptr(b)), SharedPointer(ptr(out)))
-        Self.batches(count: sa[0], work: so[1] * so[2] * sa[2]) { i in
+        Self.batches(count: sa[0], work: so[1] * so[2] * (sa[1] * sa[2] / so[1])) { i in
             body(Matrix(pa.p + i * sa[1] * sa[2], sa[1], sa[2]), Matrix(pb.p + i * sb[1] * sb[2], sb[1], sb[2]),
                  Matrix(po.p + i * so[1] * so[2], so[1], so[2]))
         }
     }
 
-    /// Runs per-matrix work: small matrices in parallel with single-threaded BLAS, large ones in
-    /// order with BLAS using all cores.
+    /// Runs per-matrix work whose largest product has `work` multiply-adds: small ones one matrix
+    /// per thread, large ones in order with BLAS using all cores.
     static func batches(count: Int, work: Int, _ body: (Int) -> Void) {
-        if work >= Kernels.smallGemm || count == 1 || Parallel.threads == 1 {
+        if work > Kernels.smallGemm {
             for i in 0..<count { body(i) }
             return
         }
-        BLAS.singleThreaded { Parallel.forRanges(count, grain: 1) { range in for i in range { body(i) } } }
+        Parallel.forRanges(count, grain: 1) { range in for i in range { body(i) } }
     }
 }

@@ -26,14 +26,11 @@ public enum Parallel {
     }
 }
 
-/// OpenBLAS threading control: BLAS gets all cores when called from the main flow, and exactly one
-/// thread inside our own parallel regions, so the two never oversubscribe the cores.
+/// OpenBLAS threading. BLAS is called with all cores from the main flow only. Inside our parallel
+/// regions we call sgemm solely on matrices with m·n·k ≤ `Kernels.smallGemm` = 65536·4, the bound
+/// under which OpenBLAS (GEMM_MULTITHREAD_THRESHOLD = 4) computes on the calling thread, so BLAS
+/// threads and ours never oversubscribe the cores, and no global thread setting is toggled.
 public enum BLAS {
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
-
-    static func singleThreaded(_ body: () -> Void) {
-        openblas_set_num_threads(1)
-        body()
-        openblas_set_num_threads(Int32(Parallel.threads))
-    }
+    public static var threads: Int { Int(openblas_get_num_threads()) }
 }
