@@ -50,8 +50,7 @@ extension Graph {
     private static func applyDropout(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int, start: Int,
                                      _ rate: Float, _ seed: UInt64) {
         let threshold = Kernels.dropoutThreshold(rate), scale = 1 / (1 - rate)
-        for j in stride(from: 0, to: count, by: 8) {
-            let l = min(8, count - j)
+        forLanes(count) { j, l in
             let m = CounterHash.dropoutScale(seed: seed, start: start + j, threshold: threshold, scale: scale)
             store8(load8(x + j, l) * m, y + j, l)
         }
@@ -85,10 +84,9 @@ extension Graph {
             for i in 0..<tq {
                 let (pr, gr) = (p + i * tk, dP + i * tk)
                 var dot = F8()
-                for j in stride(from: 0, to: tk, by: 8) { dot += load8(pr + j, tk - j) * load8(gr + j, tk - j) }
+                forLanes(tk) { j, l in dot += load8(pr + j, l) * load8(gr + j, l) }
                 let s = FastMath.sum(dot)
-                for j in stride(from: 0, to: tk, by: 8) {
-                    let l = min(8, tk - j)
+                forLanes(tk) { j, l in
                     store8(load8(pr + j, l) * (load8(gr + j, l) - s) * scale, gr + j, l)
                 }
             }

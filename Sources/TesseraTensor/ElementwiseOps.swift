@@ -66,8 +66,7 @@ extension Graph {
         let (xs, ss, o, c) = (SharedPointer(ptr(x)), SharedPointer(ptr(s)), SharedPointer(ptr(out)), sx.last)
         Kernels.rows(sx.rows, cols: c) { r in
             let f = ss.p[r]
-            for j in stride(from: 0, to: c, by: 8) {
-                let l = min(8, c - j)
+            forLanes(c) { j, l in
                 store8(load8(xs.p + r * c + j, l) * f, o.p + r * c + j, l)
             }
         }
@@ -82,8 +81,8 @@ extension Graph {
         Kernels.rows(sx.rows, cols: c) { r in
             var dot = F8()
             let f = ss.p[r]
-            for j in stride(from: 0, to: c, by: 8) {
-                let l = min(8, c - j), o = r * c + j
+            forLanes(c) { j, l in
+                let o = r * c + j
                 let g = load8(dy.p + o, l)
                 if let dx { store8(load8(dx.p + o, l) + g * f, dx.p + o, l) }
                 dot += g * load8(xs.p + o, l)

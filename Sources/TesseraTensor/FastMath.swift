@@ -60,10 +60,24 @@ public enum FastMath {
     }
 
     @inline(__always)
-    static func max(_ v: F8) -> Float { v.max() }
+    static func max(_ v: F8) -> Float {
+        Swift.max(Swift.max(Swift.max(v[0], v[4]), Swift.max(v[1], v[5])), Swift.max(Swift.max(v[2], v[6]), Swift.max(v[3], v[7])))
+    }
 }
 
 // MARK: - Loading and storing 8 lanes, with partial tails for sizes that are not multiples of 8.
+
+/// Calls body(offset, lanes) over 0..<count: full 8-lane blocks first (where `lanes` is the
+/// constant 8, so loads and stores compile to plain vector moves), then one partial tail block.
+@inline(__always)
+public func forLanes(_ count: Int, _ body: (Int, Int) -> Void) {
+    var j = 0
+    while j &+ 8 <= count {
+        body(j, 8)
+        j &+= 8
+    }
+    if j < count { body(j, count &- j) }
+}
 
 /// Loads min(n, 8) lanes from p; missing lanes get `fill`.
 @inline(__always)

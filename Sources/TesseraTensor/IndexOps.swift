@@ -7,7 +7,7 @@ extension Kernels {
             let (lo, hi) = (range.lowerBound * 8, min(width, range.upperBound * 8))
             for i in 0..<indices.count {
                 let (sr, dr) = (s.p + i * width, d.p + indices[i] * width)
-                for j in stride(from: lo, to: hi, by: 8) { store8(load8(dr + j, hi - j) + load8(sr + j, hi - j), dr + j, hi - j) }
+                forLanes(hi - lo) { j, l in store8(load8(dr + lo + j, l) + load8(sr + lo + j, l), dr + lo + j, l) }
             }
         }
     }
@@ -19,7 +19,7 @@ extension Kernels {
         rows(indices.count, cols: width) { i in
             let (sr, dr) = (s.p + indices[i] * width, d.p + i * width)
             if !accumulate { dr.update(from: sr, count: width); return }
-            for j in stride(from: 0, to: width, by: 8) { store8(load8(dr + j, width - j) + load8(sr + j, width - j), dr + j, width - j) }
+            forLanes(width) { j, l in store8(load8(dr + j, l) + load8(sr + j, l), dr + j, l) }
         }
     }
 

@@ -29,10 +29,8 @@ public enum Kernels {
     @inline(__always)
     static func blocks(_ n: Int, _ body: (Int, Int) -> Void) {
         Parallel.forRanges((n + 7) / 8, grain: grain / 8) { range in
-            for b in range {
-                let i = b * 8
-                body(i, Swift.min(8, n - i))
-            }
+            let start = range.lowerBound * 8
+            forLanes(Swift.min(n, range.upperBound * 8) - start) { i, l in body(start + i, l) }
         }
     }
 
@@ -107,7 +105,5 @@ public enum Kernels {
         }
     }
 
-    static func dropoutThreshold(_ rate: Float) -> UInt32 {
-        UInt32(Swift.min(Double(rate) * 4294967296.0, 4294967295.0))
-    }
+    static func dropoutThreshold(_ rate: Float) -> Float { (rate * 65536).rounded() }
 }

@@ -38,7 +38,7 @@ extension Graph {
             let row = xs.p + r * v
             let z = Kernels.logSumExp(row, v)
             var acc = F8()
-            for j in stride(from: 0, to: v, by: 8) { acc += load8(row + j, v - j) }
+            forLanes(v) { j, l in acc += load8(row + j, l) }
             let sumLogP = FastMath.sum(acc) - Float(v) * z
             let logPT = row[t] - z
             ls.p[r] = z
@@ -70,8 +70,7 @@ extension Graph {
             let t = Int(targets.pointer[r])
             guard t != Int(ignoreIndex) else { return }
             let (row, drow, z) = (xs.p + r * v, dxs.p + r * v, ls.p[r])
-            for j in stride(from: 0, to: v, by: 8) {
-                let l = min(8, v - j)
+            forLanes(v) { j, l in
                 let p = FastMath.exp(load8(row + j, l) - z)
                 store8(load8(drow + j, l) + g * (p - otherWeight), drow + j, l)
             }
@@ -91,8 +90,7 @@ extension Graph {
         Kernels.rows(n, cols: v) { r in
             guard rowMask?.includes(r) ?? true else { rk.p[r] = 0; return }
             var acc = F8()
-            for j in stride(from: 0, to: v, by: 8) {
-                let l = min(8, v - j)
+            forLanes(v) { j, l in
                 let lp = load8(ps.p + r * v + j, l, fill: -.infinity), lq = load8(qs.p + r * v + j, l)
                 acc += (FastMath.exp(lp) * (lp - lq)).replacing(with: 0, where: lp .== -.infinity)
             }
@@ -113,8 +111,8 @@ extension Graph {
         let (ps, qs) = (SharedPointer(ptr(logP)), SharedPointer(ptr(logQ)))
         Kernels.rows(n, cols: v) { r in
             guard rowMask?.includes(r) ?? true else { return }
-            for j in stride(from: 0, to: v, by: 8) {
-                let l = min(8, v - j), o = r * v + j
+            forLanes(v) { j, l in
+                let o = r * v + j
                 let lp = load8(ps.p + o, l), p = FastMath.exp(lp) * g
                 if let dp { store8(load8(dp.p + o, l) + p * (lp - load8(qs.p + o, l) + 1), dp.p + o, l) }
                 if let dq { store8(load8(dq.p + o, l) - p, dq.p + o, l) }
@@ -134,7 +132,7 @@ extension Graph {
         let (xs, ps) = (SharedPointer(ptr(x)), SharedPointer(partial))
         Kernels.rows(s.rows, cols: c) { r in
             var acc = F8()
-            for j in stride(from: 0, to: c, by: 8) { acc += load8(xs.p + r * c + j, c - j) }
+            forLanes(c) { j, l in acc += load8(xs.p + r * c + j, l) }
             ps.p[r] = FastMath.sum(acc)
         }
         var total = 0.0

@@ -27,18 +27,16 @@ extension Kernels {
         Kernels.rows(rows, cols: cols) { r in
             let xr = xs.p + r * cols, yr = ys.p + r * cols
             var acc = F8()
-            for j in stride(from: 0, to: cols, by: 8) { acc += load8(xr + j, cols - j) }
+            forLanes(cols) { j, l in acc += load8(xr + j, l) }
             let mean = FastMath.sum(acc) / Float(cols)
             var sq = F8()
-            for j in stride(from: 0, to: cols, by: 8) {
-                let l = min(8, cols - j)
+            forLanes(cols) { j, l in
                 var d = load8(xr + j, l) - mean
                 if l < 8 { d = d.replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(l)) }
                 sq += d * d
             }
             let rstd = 1 / (FastMath.sum(sq) / Float(cols) + eps).squareRoot()
-            for j in stride(from: 0, to: cols, by: 8) {
-                let l = min(8, cols - j)
+            forLanes(cols) { j, l in
                 store8((load8(xr + j, l) - mean) * rstd * load8(gs.p + j, l) + load8(bs.p + j, l), yr + j, l)
             }
             ss.p[2 * r] = mean
@@ -59,15 +57,13 @@ extension Kernels {
                 let (mean, rstd) = (ss.p[2 * r], ss.p[2 * r + 1])
                 let xr = xs.p + r * cols, dyr = dys.p + r * cols, dxr = dxs.p + r * cols
                 var sumG = F8(), sumGX = F8()
-                for j in stride(from: 0, to: cols, by: 8) {
-                    let l = min(8, cols - j)
+                forLanes(cols) { j, l in
                     let g = load8(dyr + j, l) * load8(gs.p + j, l)
                     sumG += g
                     sumGX += g * ((load8(xr + j, l) - mean) * rstd)
                 }
                 let meanG = FastMath.sum(sumG) / Float(cols), meanGX = FastMath.sum(sumGX) / Float(cols)
-                for j in stride(from: 0, to: cols, by: 8) {
-                    let l = min(8, cols - j)
+                forLanes(cols) { j, l in
                     let g = load8(dyr + j, l) * load8(gs.p + j, l)
                     let xhat = (load8(xr + j, l) - mean) * rstd
                     store8(load8(dxr + j, l) + rstd * (g - meanG - xhat * meanGX), dxr + j, l)
@@ -100,20 +96,18 @@ extension Kernels {
         }
         for j in visible..<keys { row[j] = -.infinity }
         var mx = F8(repeating: -.infinity)
-        for j in stride(from: 0, to: keys, by: 8) { mx = pointwiseMax(mx, load8(row + j, keys - j, fill: -.infinity)) }
-        let m = mx.max()
+        forLanes(keys) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
+        let m = FastMath.max(mx)
         if m == -.infinity { row.update(repeating: 0, count: keys); return }
         var sum = F8()
-        for j in stride(from: 0, to: keys, by: 8) {
-            let l = min(8, keys - j)
+        forLanes(keys) { j, l in
             let v = load8(row + j, l, fill: -.infinity)
             let e = FastMath.exp(v - m).replacing(with: 0, where: v .== -.infinity)
             sum += e
             store8(e, row + j, l)
         }
         let inv = 1 / FastMath.sum(sum)
-        for j in stride(from: 0, to: keys, by: 8) {
-            let l = min(8, keys - j)
+        forLanes(keys) { j, l in
             store8(load8(row + j, l) * inv, row + j, l)
         }
     }
@@ -139,10 +133,9 @@ extension Kernels {
         Kernels.rows(rows, cols: cols) { r in
             let o = r * cols
             var dot = F8()
-            for j in stride(from: 0, to: cols, by: 8) { dot += load8(ys.p + o + j, cols - j) * load8(dys.p + o + j, cols - j) }
+            forLanes(cols) { j, l in dot += load8(ys.p + o + j, l) * load8(dys.p + o + j, l) }
             let d = FastMath.sum(dot)
-            for j in stride(from: 0, to: cols, by: 8) {
-                let l = min(8, cols - j)
+            forLanes(cols) { j, l in
                 let v = load8(ys.p + o + j, l) * (load8(dys.p + o + j, l) - d) * scale
                 store8(load8(dxs.p + o + j, l) + v, dxs.p + o + j, l)
             }
@@ -153,11 +146,10 @@ extension Kernels {
     @inline(__always)
     static func logSumExp(_ row: UnsafePointer<Float>, _ n: Int) -> Float {
         var mx = F8(repeating: -.infinity)
-        for j in stride(from: 0, to: n, by: 8) { mx = pointwiseMax(mx, load8(row + j, n - j, fill: -.infinity)) }
-        let m = mx.max()
+        forLanes(n) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
+        let m = FastMath.max(mx)
         var s = F8()
-        for j in stride(from: 0, to: n, by: 8) {
-            let l = min(8, n - j)
+        forLanes(n) { j, l in
             var e = FastMath.exp(load8(row + j, l) - m)
             if l < 8 { e = e.replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(l)) }
             s += e

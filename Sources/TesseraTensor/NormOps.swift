@@ -42,8 +42,7 @@ extension Graph {
         let (xs, ys) = (SharedPointer(ptr(x)), SharedPointer(ptr(out)))
         Kernels.rows(s.rows, cols: c) { r in
             let lse = Kernels.logSumExp(xs.p + r * c, c)
-            for j in stride(from: 0, to: c, by: 8) {
-                let l = min(8, c - j)
+            forLanes(c) { j, l in
                 store8(load8(xs.p + r * c + j, l) - lse, ys.p + r * c + j, l)
             }
         }
@@ -58,10 +57,9 @@ extension Graph {
         Kernels.rows(s.rows, cols: c) { r in
             let o = r * c
             var acc = F8()
-            for j in stride(from: 0, to: c, by: 8) { acc += load8(dys.p + o + j, c - j) }
+            forLanes(c) { j, l in acc += load8(dys.p + o + j, l) }
             let total = FastMath.sum(acc)
-            for j in stride(from: 0, to: c, by: 8) {
-                let l = min(8, c - j)
+            forLanes(c) { j, l in
                 let v = load8(dys.p + o + j, l) - FastMath.exp(load8(ys.p + o + j, l)) * total
                 store8(load8(dxs.p + o + j, l) + v, dxs.p + o + j, l)
             }

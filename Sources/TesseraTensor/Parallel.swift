@@ -20,11 +20,28 @@ public enum Parallel {
     static func forRanges(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         let parts = Swift.min(threads, count / Swift.max(grain, 1))
         if parts <= 1 { if count > 0 { body(0..<count) }; return }
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            body((count * part / parts)..<(count * (part + 1) / parts))
+        withoutActuallyEscaping(body) { body in
+            var job = Job(body: body, count: count, parts: parts)
+            withUnsafeMutablePointer(to: &job) { dispatchApply(parts, nil, $0) { context, part in
+                let job = context!.assumingMemoryBound(to: Job.self).pointee
+                job.body((job.count * part / job.parts)..<(job.count * (part + 1) / job.parts))
+            } }
         }
     }
+
+    private struct Job {
+        let body: (Range<Int>) -> Void
+        let count: Int
+        let parts: Int
+    }
 }
+
+/// libdispatch's function-pointer apply. DispatchQueue.concurrentPerform wraps its closure in a
+/// heap-allocated block on every call; this entry point takes a context pointer instead, so parallel
+/// regions allocate nothing. A nil queue is DISPATCH_APPLY_AUTO.
+@_silgen_name("dispatch_apply_f")
+private func dispatchApply(_ iterations: Int, _ queue: OpaquePointer?, _ context: UnsafeMutableRawPointer?,
+                           _ work: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void)
 
 /// OpenBLAS threading. BLAS is called with all cores from the main flow only. Inside our parallel
 /// regions we call sgemm solely on matrices with m·n·k ≤ `Kernels.smallGemm` = 65536·4, the bound

@@ -22,26 +22,27 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Codable {
     }
 }
 
-/// Counter-based random bits: element i of a dropout mask is a pure function of (seed, i), so masks
-/// are generated in parallel, identically on every run, and recomputed in backward instead of stored.
+/// Counter-based random bits: the dropout mask of an 8-element block is a pure function of (seed,
+/// block start), so masks are generated in parallel, identically on every run, and recomputed in
+/// backward instead of stored. Two SplitMix64 finalizers give 16 random bits per lane (scalar 64-bit
+/// multiplies are far cheaper than 32-bit lane multiplies without SSE4.1), so drop probabilities
+/// are quantized to multiples of 1/65536.
 enum CounterHash {
     @inline(__always)
-    static func mix(_ v: SIMD8<UInt32>) -> SIMD8<UInt32> {
-        var x = v
-        x ^= x &>> 16
-        x &*= 0x7FEB_352D
-        x ^= x &>> 15
-        x &*= 0x846C_A68B
-        x ^= x &>> 16
-        return x
+    static func mix(_ input: UInt64) -> UInt64 {
+        var z = input
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
-    /// Keep mask (1/keepProbability or 0) for elements start..<start+8.
+    /// 1/keep (kept) or 0 (dropped) for elements start..<start+8; `threshold` = rate·65536.
     @inline(__always)
-    static func dropoutScale(seed: UInt64, start: Int, threshold: UInt32, scale: Float) -> F8 {
-        let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7) &+ UInt32(truncatingIfNeeded: start)
-        let h = mix(mix(lanes &+ UInt32(truncatingIfNeeded: seed)) ^ UInt32(truncatingIfNeeded: seed >> 32))
-        return F8(repeating: 0).replacing(with: scale, where: h .>= threshold)
+    static func dropoutScale(seed: UInt64, start: Int, threshold: Float, scale: Float) -> F8 {
+        let base = seed &+ UInt64(truncatingIfNeeded: start) &* 0x9E37_79B9_7F4A_7C15
+        let bits = unsafeBitCast(SIMD2<UInt64>(mix(base), mix(base ^ 0x5555_5555_5555_5555)), to: SIMD8<UInt16>.self)
+        let uniform = F8(SIMD8<Int32>(truncatingIfNeeded: bits))
+        return F8(repeating: 0).replacing(with: scale, where: uniform .>= threshold)
     }
 }
 
