@@ -1,0 +1,109 @@
+/// Pointwise nonlinearities of the feed-forward layers.
+public enum Activation: String, Codable, Sendable {
+    case relu, gelu
+
+    @inline(__always)
+    func value(_ x: F8) -> F8 {
+        switch self {
+        case .relu: return x.replacing(with: 0, where: x .< 0)
+        case .gelu: return FastMath.gelu(x).value
+        }
+    }
+
+    @inline(__always)
+    func derivative(_ x: F8) -> F8 {
+        switch self {
+        case .relu: return F8(repeating: 0).replacing(with: 1, where: x .> 0)
+        case .gelu: return FastMath.gelu(x).derivative
+        }
+    }
+}
+
+/// Raw, allocation-free kernels over contiguous Float buffers. Graph ops call these; the benchmark
+/// calls them directly. Elementwise kernels split into 8-lane blocks, parallel above `grain`.
+public enum Kernels {
+    /// Elements per thread below which splitting across threads costs more than it gains.
+    nonisolated(unsafe) static var grain = 1 << 15
+
+    /// Runs `body(offset, lanes)` over 0..<n in 8-lane blocks (the last one partial), in parallel.
+    @inline(__always)
+    static func blocks(_ n: Int, _ body: (Int, Int) -> Void) {
+        Parallel.forRanges((n + 7) / 8, grain: grain / 8) { range in
+            let start = range.lowerBound * 8
+            forLanes(Swift.min(n, range.upperBound * 8) - start) { i, l in body(start + i, l) }
+        }
+    }
+
+    /// Runs `body(row)` for each row, in parallel when rows × cols is large enough.
+    @inline(__always)
+    static func rows(_ rows: Int, cols: Int, _ body: (Int) -> Void) {
+        Parallel.forRanges(rows, grain: Swift.max(1, grain / Swift.max(cols, 1))) { range in
+            for r in range { body(r) }
+        }
+    }
+
+    /// y += alpha · x
+    public static func accumulate(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
+                                  alpha: Float = 1) {
+        let (xs, ys) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(y))
+        blocks(n) { i, l in store8(load8(ys.p + i, l) + alpha * load8(xs.p + i, l), ys.p + i, l) }
+    }
+
+    public static func copy(_ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, count n: Int) {
+        let (xs, ys) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(y))
+        blocks(n) { i, l in store8(load8(xs.p + i, l), ys.p + i, l) }
+    }
+
+    /// out[r, :] = a[r, :] + b[r mod bRows, :] where b has `bCount` elements (broadcast over rows).
+    public static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, bCount: Int,
+                           into out: UnsafeMutablePointer<Float>, count n: Int) {
+        let (aS, bS, oS) = (SharedPointer(UnsafeMutablePointer(mutating: a)),
+                            SharedPointer(UnsafeMutablePointer(mutating: b)), SharedPointer(out))
+        if bCount == n {
+            blocks(n) { i, l in store8(load8(aS.p + i, l) + load8(bS.p + i, l), oS.p + i, l) }
+            return
+        }
+        rows(n / bCount, cols: bCount) { r in
+            let (ar, orow) = (aS.p + r * bCount, oS.p + r * bCount)
+            var j = 0
+            while j < bCount {
+                let l = Swift.min(8, bCount - j)
+                store8(load8(ar + j, l) + load8(bS.p + j, l), orow + j, l)
+                j += 8
+            }
+        }
+    }
+
+    /// Sums the rows of x [rows, cols] into out [cols] (accumulating). Each column is summed in row
+    /// order whatever the thread split, so results are deterministic.
+    public static func columnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into out: UnsafeMutablePointer<Float>) {
+        let (xs, os) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(out))
+        let colBlocks = (cols + 7) / 8
+        Parallel.forRanges(colBlocks, grain: Swift.max(1, grain / 8 / Swift.max(rows, 1))) { range in
+            for b in range {
+                let j = b * 8, l = Swift.min(8, cols - j)
+                var acc = F8()
+                for r in 0..<rows { acc += load8(xs.p + r * cols + j, l) }
+                store8(load8(os.p + j, l) + acc, os.p + j, l)
+            }
+        }
+    }
+
+    public static func activation(_ kind: Activation, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int) {
+        let (xs, ys) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(y))
+        blocks(n) { i, l in store8(kind.value(load8(xs.p + i, l)), ys.p + i, l) }
+    }
+
+    /// Inverted dropout: y = x · mask / (1 − rate), mask drawn from (seed, element index).
+    public static func dropout(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
+                               rate: Float, seed: UInt64) {
+        let (xs, ys) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(y))
+        let threshold = dropoutThreshold(rate), scale = 1 / (1 - rate)
+        blocks(n) { i, l in
+            let m = CounterHash.dropoutScale(seed: seed, start: i, threshold: threshold, scale: scale)
+            store8(load8(xs.p + i, l) * m, ys.p + i, l)
+        }
+    }
+
+    static func dropoutThreshold(_ rate: Float) -> Float { (rate * 65536).rounded() }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+@testable import TesseraTensor
+
+@Suite struct FastMathTests {
+    /// Maximum error over a dense sweep of [lo, hi]: relative for exp, absolute otherwise.
+    func worstError(_ lo: Float, _ hi: Float, relative: Bool, _ fast: (F8) -> F8, _ exact: (Double) -> Double) -> Double {
+        var worst = 0.0
+        for i in stride(from: 0, to: 100_000, by: 8) {
+            let x = F8((0..<8).map { lo + (hi - lo) * Float(i + $0) / 100_000 })
+            let y = fast(x)
+            for l in 0..<8 {
+                let e = exact(Double(x[l]))
+                worst = max(worst, abs(Double(y[l]) - e) / (relative ? abs(e) : 1))
+            }
+        }
+        return worst
+    }
+
+    @Test func expIsWithinAFewUlp() {
+        #expect(worstError(-87, 88, relative: true, FastMath.exp, Foundation.exp) < 4e-7)
+    }
+
+    @Test func tanhAndGelu() {
+        #expect(worstError(-10, 10, relative: false, FastMath.tanh, Foundation.tanh) < 5e-7)
+        #expect(worstError(-10, 10, relative: false, { FastMath.gelu($0).value }, { $0 * 0.5 * (1 + erf($0 / 2.0.squareRoot())) }) < 2e-6)
+        let derivative: (Double) -> Double = { x in 0.5 * (1 + erf(x / 2.0.squareRoot())) + x * Foundation.exp(-x * x / 2) / (2 * Double.pi).squareRoot() }
+        #expect(worstError(-10, 10, relative: false, { FastMath.gelu($0).derivative }, derivative) < 2e-6)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+@testable import TesseraTensor
+
+/// Forward results against naive loops in Double, on random inputs with sizes that are not
+/// multiples of 8.
+@Suite struct ReferenceTests {
+    func close(_ a: [Float], _ b: [Double], tolerance: Double = 1e-4, _ what: String) {
+        #expect(a.count == b.count, "\(what): count")
+        let worst = zip(a, b).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
+        #expect(worst < tolerance, "\(what): worst relative error \(worst)")
+    }
+
+    @Test func matmulAndLinear() {
+        let (m, k, n) = (13, 19, 11)
+        let a = randomValues(m * k, seed: 1), w = randomValues(n * k, seed: 2), bias = randomValues(n, seed: 3)
+        let g = Graph()
+        let y = g.linear(g.constant(a, Shape(m, k)), weight: g.constant(w, Shape(n, k)), bias: g.constant(bias, Shape(n)))
+        var ref = [Double](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n {
+            ref[i * n + j] = Double(bias[j]) + (0..<k).reduce(0.0) { $0 + Double(a[i * k + $1]) * Double(w[j * k + $1]) }
+        } }
+        close(g.array(y), ref, "linear")
+    }
+
+    @Test func layerNorm() {
+        let (r, c) = (7, 37)
+        let x = randomValues(r * c, seed: 1, scale: 3), gamma = randomValues(c, seed: 2), beta = randomValues(c, seed: 3)
+        let g = Graph()
+        let y = g.layerNorm(g.constant(x, Shape(r, c)), gamma: g.constant(gamma, Shape(c)), beta: g.constant(beta, Shape(c)))
+        var ref = [Double]()
+        for i in 0..<r {
+            let row = x[(i * c)..<((i + 1) * c)].map(Double.init)
+            let mean = row.reduce(0, +) / Double(c)
+            let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(c)
+            for j in 0..<c { ref.append((row[j] - mean) / (variance + 1e-5).squareRoot() * Double(gamma[j]) + Double(beta[j])) }
+        }
+        close(g.array(y), ref, "layerNorm")
+    }
+
+    /// Naive masked attention for one batch element and head.
+    func referenceAttention(q: [Float], k: [Float], v: [Float], b: Int, tq: Int, tk: Int, d: Int, heads: Int,
+                            pad: [Int32], causal: Bool) -> [Double] {
+        let dh = d / heads
+        var out = [Double](repeating: 0, count: b * tq * d)
+        for bi in 0..<b { for h in 0..<heads { for i in 0..<tq {
+            var scores = [Double](repeating: -.infinity, count: tk)
+            for j in 0..<tk where pad[bi * tk + j] == 0 && (!causal || j <= i + tk - tq) {
+                scores[j] = (0..<dh).reduce(0.0) { $0 + Double(q[bi * tq * d + i * d + h * dh + $1]) * Double(k[bi * tk * d + j * d + h * dh + $1]) }
+                    / Double(dh).squareRoot()
+            }
+            let m = scores.max()!
+            let e = scores.map { $0 == -.infinity ? 0 : Foundation.exp($0 - m) }
+            let s = e.reduce(0, +)
+            for c in 0..<dh {
+                out[bi * tq * d + i * d + h * dh + c] = (0..<tk).reduce(0.0) { $0 + e[$1] / s * Double(v[bi * tk * d + $1 * d + h * dh + c]) }
+            }
+        } } }
+        return out
+    }
+
+    @Test(arguments: [false, true])
+    func attention(causal: Bool) {
+        let (b, tq, tk, d, heads) = (3, causal ? 9 : 5, 9, 12, 3)
+        let q = randomValues(b * tq * d, seed: 1), k = randomValues(b * tk * d, seed: 2), v = randomValues(b * tk * d, seed: 3)
+        var pad = [Int32](repeating: 0, count: b * tk)
+        pad[tk - 1] = 1; pad[tk - 2] = 1; pad[2 * tk - 1] = 1
+        let g = Graph()
+        let y = g.attention(query: g.constant(q, Shape(b, tq, d)), key: g.constant(k, Shape(b, tk, d)), value: g.constant(v, Shape(b, tk, d)),
+                            heads: heads, mask: AttentionMask(keyPadding: g.indices(pad), causal: causal))
+        close(g.array(y), referenceAttention(q: q, k: k, v: v, b: b, tq: tq, tk: tk, d: d, heads: heads, pad: pad, causal: causal), "attention")
+    }
+
+    @Test func crossEntropyAndLogSoftmax() {
+        let (n, v, eps) = (6, 29, 0.1)
+        let x = randomValues(n * v, seed: 1, scale: 4)
+        let targets: [Int32] = [3, 0, 28, 0, 7, 11]
+        let g = Graph()
+        let logits = g.constant(x, Shape(n, v))
+        let ce = g.crossEntropy(logits: logits, targets: g.indices(targets), smoothing: Float(eps), ignoreIndex: 0)
+        var loss = 0.0, nll = 0.0, logProbs = [Double]()
+        for r in 0..<n {
+            let row = x[(r * v)..<((r + 1) * v)].map(Double.init)
+            let lse = Foundation.log(row.map { Foundation.exp($0) }.reduce(0, +))
+            let lp = row.map { $0 - lse }
+            logProbs += lp
+            guard targets[r] != 0 else { continue }
+            let t = Int(targets[r])
+            nll -= lp[t]
+            loss -= (1 - eps) * lp[t] + eps / Double(v - 1) * (lp.reduce(0, +) - lp[t])
+        }
+        close([g.scalar(ce.loss)], [loss], "label-smoothed CE")
+        close([Float(ce.nllSum)], [nll], "nll")
+        #expect(ce.tokens == 4)
+        close(g.array(g.logSoftmax(logits)), logProbs, "logSoftmax")
+    }
+
+    @Test func geluMatchesErfDefinition() {
+        let x = (0..<101).map { Float($0 - 50) / 10 }
+        let g = Graph()
+        let y = g.gelu(g.constant(x, Shape(101)))
+        close(g.array(y), x.map { Double($0) * 0.5 * (1 + erf(Double($0) / 2.0.squareRoot())) }, tolerance: 1e-6, "gelu")
+    }
+
+    @Test func topKTransposeConcat() {
+        let x: [Float] = [1, 5, 3, 5, -2, 0, 9, 9, 9, 1]
+        let g = Graph()
+        let (values, indices) = g.topK(g.constant(x, Shape(2, 5)), k: 2)
+        #expect(g.array(values) == [5, 5, 9, 9])
+        #expect(indices.array == [1, 3, 1, 2])
+        let m = randomValues(2 * 5 * 9, seed: 4)
+        let t = g.array(g.transposeLastTwo(g.constant(m, Shape(2, 5, 9))))
+        let expected: [Float] = (0..<90).map { (i: Int) -> Float in
+            let (batch, row, col) = (i / 45, (i % 45) / 5, i % 5)
+            return m[batch * 45 + col * 9 + row]
+        }
+        #expect(t == expected)
+        let c = g.array(g.concat([g.constant([1, 2, 3, 4], Shape(2, 2)), g.constant([5, 6], Shape(2, 1))], axis: 1))
+        #expect(c == [1, 2, 5, 3, 4, 6])
+    }
+
+    @Test func dropoutKeepsExpectedFractionAndScales() {
+        let g = Graph(seed: 3)
+        let y = g.array(g.dropout(g.constant([Float](repeating: 1, count: 10_001), Shape(10_001)), rate: 0.25))
+        let kept = y.filter { $0 != 0 }
+        #expect(abs(Double(kept.count) / 10_001 - 0.75) < 0.02)
+        #expect(kept.allSatisfy { abs($0 - 4 / 3) < 1e-6 })
+        g.isTraining = false
+        let x = g.constant([1, 2, 3], Shape(3))
+        #expect(g.dropout(x, rate: 0.5) == x)
+    }
+}
