@@ -1,0 +1,39 @@
+import TesseraNN
+import TesseraTensor
+
+/// Pre-norm decoder layer: causal self-attention, attention over the
+/// encoder output, then the feed-forward block, each with a residual.
+public final class DecoderLayer: Module {
+    public let selfAttention, encoderAttention: MultiHeadAttention
+    public let selfAttentionNorm, encoderAttentionNorm, finalNorm: LayerNorm
+    public let feedForward: any FeedForward
+    let dropout: Float
+
+    public init(name: String, config: TransformerConfig, rng: inout SplitMix64) {
+        let norm = LayerNormConfig(size: config.modelDimension)
+        selfAttention = MultiHeadAttention(name: name + ".self_attn", dimension: config.modelDimension, heads: config.heads,
+                                           dropout: config.attentionDropout, rng: &rng)
+        selfAttentionNorm = LayerNorm(name: name + ".self_attn_layer_norm", config: norm)
+        encoderAttention = MultiHeadAttention(name: name + ".encoder_attn", dimension: config.modelDimension, heads: config.heads,
+                                              dropout: config.attentionDropout, rng: &rng)
+        encoderAttentionNorm = LayerNorm(name: name + ".encoder_attn_layer_norm", config: norm)
+        feedForward = DenseFeedForward(layerName: name, config: config, rng: &rng)
+        finalNorm = LayerNorm(name: name + ".final_layer_norm", config: norm)
+        dropout = config.dropout
+    }
+
+    public var parameters: [Parameter] {
+        selfAttention.parameters + selfAttentionNorm.parameters + encoderAttention.parameters
+            + encoderAttentionNorm.parameters + feedForward.parameters + finalNorm.parameters
+    }
+
+    /// x [B, T, d] over the whole target prefix (training, or recomputing).
+    public func callAsFunction(_ g: Graph, _ x: Var, memory: Var, memoryPadding: AttentionMask) -> Var {
+        let normed = selfAttentionNorm(g, x)
+        let selfAttended = selfAttention(g, query: normed, memory: normed, mask: AttentionMask(causal: true))
+        let afterSelf = g.add(x, g.dropout(selfAttended, rate: dropout))
+        let crossAttended = encoderAttention(g, query: encoderAttentionNorm(g, afterSelf), memory: memory, mask: memoryPadding)
+        let afterCross = g.add(afterSelf, g.dropout(crossAttended, rate: dropout))
+        return residualFeedForward(g, afterCross, norm: finalNorm, feedForward: feedForward, dropout: dropout)
+    }
+}
