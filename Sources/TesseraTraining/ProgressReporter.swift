@@ -57,7 +57,7 @@ public final class ProgressReporter {
     /// Every log interval: a permanent line (on a terminal too) and a JSONL record.
     public func report(_ figures: Figures) {
         line(Self.format(figures))
-        if let log, var json = try? JSONEncoder.sorted.encode(figures) {
+        if let log, var json = try? JSONEncoder.sortedKeys.encode(figures) {
             json.append(0x0A)
             log.write(json)
         }
@@ -86,14 +86,5 @@ public final class ProgressReporter {
     static func duration(_ seconds: Double) -> String {
         let total = Int(seconds.rounded())
         return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
-    }
-}
-
-extension JSONEncoder {
-    /// Sorted keys, so logs and metadata are byte-stable across runs.
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
     }
 }

@@ -1,0 +1,151 @@
+import Foundation
+import TesseraData
+import TesseraIO
+import TesseraModels
+import TesseraNN
+import TesseraText
+
+/// A training recipe: data, model, optimizer and schedule in one JSON file.
+/// Keys follow fairseq's option names where one exists (`max_tokens`, `lr`,
+/// `warmup_updates`, `max_update`, …); `tessera train` flags override them.
+public struct Recipe: Codable, Sendable, Equatable {
+    public struct Data: Codable, Sendable, Equatable {
+        /// Binarized splits (`tessera binarize`) and the vocabulary they use.
+        public var train: String
+        public var valid: String
+        public var vocabulary: String
+        public var languages: [Language]
+        public var directions: DirectionSelection = .allPairs
+        public var maxTokens = 4096
+        public var maxLength = 128
+        public var temperature = 1.5
+
+        enum CodingKeys: String, CodingKey {
+            case train, valid, vocabulary = "vocab", languages = "langs", directions
+            case maxTokens = "max_tokens", maxLength = "max_length", temperature = "sampling_temperature"
+        }
+    }
+
+    public struct Optimization: Codable, Sendable, Equatable {
+        public var learningRate: Float = 5e-4
+        public var warmupUpdates = 4000
+        public var clipNorm: Float = 0
+        public var weightDecay: Float = 0
+        public var labelSmoothing: Float = 0.1
+        public var maxUpdate = 10_000
+        /// Wall-clock budget in seconds (0: none).
+        public var maxTime: Double = 0
+        public var seed: UInt64 = 1
+
+        enum CodingKeys: String, CodingKey {
+            case learningRate = "lr", warmupUpdates = "warmup_updates", clipNorm = "clip_norm", weightDecay = "weight_decay"
+            case labelSmoothing = "label_smoothing", maxUpdate = "max_update", maxTime = "max_time", seed
+        }
+    }
+
+    public struct Schedule: Codable, Sendable, Equatable {
+        public var saveDirectory: String
+        public var logInterval = 50
+        public var validateInterval = 1000
+        /// Validation sentences per direction, for loss and greedy BLEU.
+        public var validSentences = 100
+        /// Directions scored with BLEU at validation (default: every trained direction, up to 6).
+        public var bleuDirections: [Direction]?
+
+        enum CodingKeys: String, CodingKey {
+            case saveDirectory = "save_dir", logInterval = "log_interval", validateInterval = "validate_interval_updates"
+            case validSentences = "valid_sentences", bleuDirections = "bleu_directions"
+        }
+    }
+
+    public var data: Data
+    /// The model's settings (TransformerConfig's keys); `vocab_size` comes from
+    /// the vocabulary when omitted.
+    public var model: [String: JSONValue]
+    public var optimization: Optimization
+    public var schedule: Schedule
+
+    enum CodingKeys: String, CodingKey { case data, model, optimization, schedule }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        data = try c.decode(Data.self, forKey: .data)
+        model = try c.decodeIfPresent([String: JSONValue].self, forKey: .model) ?? [:]
+        optimization = try c.decodeIfPresent(Optimization.self, forKey: .optimization) ?? Optimization()
+        schedule = try c.decode(Schedule.self, forKey: .schedule)
+    }
+
+    public static func load(path: String) throws -> Recipe {
+        let bytes: Foundation.Data
+        do { bytes = try Foundation.Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw InputError(file: path, message: "cannot read recipe: \(error.localizedDescription)")
+        }
+        do {
+            return try JSONDecoder().decode(Recipe.self, from: bytes)
+        } catch let error as DecodingError {
+            throw InputError(file: path, message: "invalid recipe: \(describe(error))")
+        } catch let error as InputError {
+            throw InputError(file: path, message: "invalid recipe: \(error.file): \(error.message)")
+        }
+    }
+
+    /// The Transformer config, with the vocabulary size filled in.
+    public func transformerConfig(vocabularySize: Int) throws -> TransformerConfig {
+        var object = model
+        object["vocab_size"] = object["vocab_size"] ?? .number(Double(vocabularySize))
+        let bytes = try JSONEncoder().encode(object)
+        return try JSONDecoder().decode(TransformerConfig.self, from: bytes)
+    }
+
+    public var adam: AdamConfig {
+        var config = AdamConfig()
+        config.learningRate = optimization.learningRate
+        config.warmupSteps = optimization.warmupUpdates
+        config.clipNorm = optimization.clipNorm > 0 ? optimization.clipNorm : nil
+        config.weightDecay = optimization.weightDecay
+        return config
+    }
+}
+
+/// Fields decoded for model settings, kept as JSON so the model's own
+/// Codable config validates them and supplies defaults.
+public enum JSONValue: Codable, Sendable, Equatable {
+    case number(Double), string(String), bool(Bool), array([JSONValue]), object([String: JSONValue])
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let value = try? c.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? c.decode(Double.self) { self = .number(value) }
+        else if let value = try? c.decode(String.self) { self = .string(value) }
+        else if let value = try? c.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .number(let value):
+            if value == value.rounded(), abs(value) < 1e15 { try c.encode(Int64(value)) } else { try c.encode(value) }
+        case .string(let value): try c.encode(value)
+        case .bool(let value): try c.encode(value)
+        case .array(let value): try c.encode(value)
+        case .object(let value): try c.encode(value)
+        }
+    }
+}
+
+/// "data.langs[2]: unknown language code 'xx'" rather than Foundation's dump.
+func describe(_ error: DecodingError) -> String {
+    func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+    }
+    switch error {
+    case .keyNotFound(let key, let context): return "missing key '\(path(context.codingPath + [key]))'"
+    case .typeMismatch(_, let context), .valueNotFound(_, let context):
+        return "\(path(context.codingPath)): \(context.debugDescription)"
+    case .dataCorrupted(let context):
+        let underlying = (context.underlyingError as? InputError)?.message ?? context.debugDescription
+        return context.codingPath.isEmpty ? underlying : "\(path(context.codingPath)): \(underlying)"
+    @unknown default: return "\(error)"
+    }
+}

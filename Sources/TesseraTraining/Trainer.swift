@@ -1,0 +1,205 @@
+import Foundation
+import TesseraData
+import TesseraDecoding
+import TesseraIO
+import TesseraModels
+import TesseraNN
+import TesseraTensor
+import TesseraText
+import TesseraTranslation
+
+/// Trains one many-to-many model from a recipe: temperature-sampled
+/// one-direction batches, Adam with warmup and inverse-sqrt decay, periodic
+/// validation (loss and greedy BLEU), and atomic checkpoints
+/// (`checkpoint_last`, `checkpoint_best`) that resume bit for bit.
+public final class Trainer {
+    public enum StopReason: String, Sendable { case maxUpdate = "max_update", maxTime = "max_time", interrupted }
+
+    public let recipe: Recipe
+    public let model: Transformer
+    let vocabulary: SentencePiece
+    let vocabularyBytes: [UInt8]
+    let train: BinarizedCorpus
+    let valid: BinarizedCorpus
+    let sampler: BatchSampler
+    let optimizer: Adam
+    let graph: Graph
+    let tags: [Language: Int32]
+    let reporter: ProgressReporter
+    let validation: Validation
+    public private(set) var progress: TrainingProgress
+
+    /// Polled between updates; set by a signal handler to stop cleanly.
+    public var shouldStop: () -> Bool = { false }
+
+    public init(recipe: Recipe, reporter: ProgressReporter, resume: Bool) throws {
+        self.recipe = recipe
+        self.reporter = reporter
+        vocabulary = try SentencePiece(path: recipe.data.vocabulary)
+        vocabularyBytes = try vocabulary.serialized()
+        let hash = SHA256.hex(vocabularyBytes)
+        train = try BinarizedCorpus(path: recipe.data.train)
+        valid = try BinarizedCorpus(path: recipe.data.valid)
+        for corpus in [train, valid] where corpus.vocabularyHash != hash {
+            throw InputError(file: corpus.path, message: "was binarized with another vocabulary than \(recipe.data.vocabulary); run `tessera binarize` again")
+        }
+        var tags: [Language: Int32] = [:]
+        for language in recipe.data.languages {
+            guard let id = vocabulary.id(of: language.tag) else {
+                throw InputError(file: recipe.data.vocabulary, message: "has no tag \(language.tag); train the vocabulary with '\(language.code)' in the corpus")
+            }
+            tags[language] = id
+        }
+        self.tags = tags
+        let directions = recipe.data.directions.directions(languages: recipe.data.languages)
+        guard !directions.isEmpty else { throw InputError(file: "recipe", message: "no training directions") }
+        var samplerOptions = BatchSampler.Options()
+        samplerOptions.maxTokens = recipe.data.maxTokens
+        samplerOptions.maxLength = recipe.data.maxLength
+        samplerOptions.temperature = recipe.data.temperature
+        samplerOptions.seed = recipe.optimization.seed
+        sampler = try BatchSampler(corpus: train, directions: directions, options: samplerOptions)
+
+        let config = try recipe.transformerConfig(vocabularySize: vocabulary.vocabularySize)
+        guard config.vocabularySize == vocabulary.vocabularySize, config.maxPositions >= recipe.data.maxLength else {
+            throw InputError(file: "recipe", message: "model vocab_size must equal the vocabulary's (\(vocabulary.vocabularySize)) and max_positions must be at least max_length")
+        }
+        model = Transformer(config: config, seed: recipe.optimization.seed)
+        optimizer = Adam(parameters: model.parameters, config: recipe.adam)
+        graph = Graph(seed: recipe.optimization.seed &+ 0x5EED)
+        validation = try Validation(corpus: valid, directions: recipe.schedule.bleuDirections ?? Self.defaultValidationDirections(directions),
+                                    sentences: recipe.schedule.validSentences, vocabulary: vocabulary, tags: tags)
+        progress = TrainingProgress(updates: 0, appliedUpdates: 0, skippedUpdates: 0, elapsedSeconds: 0, targetTokens: 0,
+                                    bestValidLoss: nil, sampler: sampler.state, dropoutGeneratorState: graph.rng.state)
+        if resume, FileManager.default.fileExists(atPath: lastCheckpointPath) {
+            progress = try TrainingCheckpoint.restore(from: lastCheckpointPath, parameters: model.parameters, optimizer: optimizer)
+            sampler.restore(progress.sampler)
+            graph.rng.state = progress.dropoutGeneratorState
+            reporter.line("resumed from \(lastCheckpointPath) at update \(progress.updates)")
+        }
+    }
+
+    /// Up to six directions spread over the list, so validation stays cheap.
+    static func defaultValidationDirections(_ directions: [Direction]) -> [Direction] {
+        let stride = max(1, directions.count / 6)
+        return Array(Swift.stride(from: 0, to: directions.count, by: stride).map { directions[$0] }.prefix(6))
+    }
+
+    var lastCheckpointPath: String { recipe.schedule.saveDirectory + "/checkpoint_last.safetensors" }
+    var bestCheckpointPath: String { recipe.schedule.saveDirectory + "/checkpoint_best.safetensors" }
+
+    /// Trains until max_update, max_time or `shouldStop`; saves before returning.
+    @discardableResult
+    public func run() throws -> StopReason {
+        let options = recipe.optimization
+        let started = Date()
+        let elapsedBefore = progress.elapsedSeconds
+        var windowLoss = 0.0, windowNLL = 0.0, windowTokens = 0
+        var windowStart = Date()
+        var windowTargetTokens = 0
+        func elapsed() -> Double { elapsedBefore + Date().timeIntervalSince(started) }
+
+        while true {
+            if progress.updates >= options.maxUpdate { return try finish(.maxUpdate, elapsed: elapsed()) }
+            if options.maxTime > 0 && elapsed() >= options.maxTime { return try finish(.maxTime, elapsed: elapsed()) }
+            if shouldStop() { return try finish(.interrupted, elapsed: elapsed()) }
+
+            let result = try update()
+            windowLoss += result.loss
+            windowNLL += result.nll
+            windowTokens += result.tokens
+            windowTargetTokens += result.tokens
+            let figures = ProgressReporter.Figures(
+                step: progress.updates, loss: windowLoss / Double(max(windowTokens, 1)),
+                perplexity: exp(windowNLL / Double(max(windowTokens, 1))), learningRate: Double(result.learningRate),
+                targetTokensPerSecond: Double(windowTargetTokens) / max(Date().timeIntervalSince(windowStart), 1e-9),
+                elapsedSeconds: elapsed(), etaSeconds: eta(elapsed: elapsed(), sessionStart: elapsedBefore))
+            reporter.live(figures)
+            if progress.updates % recipe.schedule.logInterval == 0 {
+                reporter.report(figures)
+                (windowLoss, windowNLL, windowTokens, windowTargetTokens, windowStart) = (0, 0, 0, 0, Date())
+            }
+            if progress.updates % recipe.schedule.validateInterval == 0 {
+                try validateAndSave(elapsed: elapsed())
+            }
+        }
+    }
+
+    private func eta(elapsed: Double, sessionStart: Double) -> Double? {
+        let done = Double(progress.updates)
+        guard done > 0 else { return nil }
+        let perUpdate = elapsed / done
+        var remaining = perUpdate * Double(recipe.optimization.maxUpdate - progress.updates)
+        if recipe.optimization.maxTime > 0 { remaining = min(remaining, recipe.optimization.maxTime - elapsed) }
+        return max(0, remaining)
+    }
+
+    struct UpdateResult { var loss: Double; var nll: Double; var tokens: Int; var learningRate: Float }
+
+    /// One optimizer update on the next batch.
+    func update() throws -> UpdateResult {
+        let batch = sampler.next()
+        let tensors = try makeBatch(batch)
+        graph.reset()
+        graph.isTraining = true
+        let result = model.loss(graph, source: tensors.source, decoderInput: tensors.input, targets: tensors.target,
+                                labelSmoothing: recipe.optimization.labelSmoothing)
+        let loss = Double(graph.scalar(result.loss))
+        graph.backward(result.loss, seed: 1 / Float(max(result.tokens, 1)))
+        let step = optimizer.step()
+        progress.updates += 1
+        progress.appliedUpdates = optimizer.appliedSteps
+        progress.skippedUpdates = optimizer.skippedSteps
+        progress.targetTokens += result.tokens
+        if !step.applied { reporter.line("update \(progress.updates): non-finite gradient, step skipped (\(optimizer.skippedSteps) so far)") }
+        return UpdateResult(loss: loss, nll: result.nllSum, tokens: result.tokens, learningRate: step.learningRate)
+    }
+
+    /// Source `[tag] x </s>`, decoder input `[tag] y`, target `y </s>`.
+    func makeBatch(_ batch: Batch) throws -> (source: TokenBatch, input: TokenBatch, target: TokenBatch) {
+        let tag = tags[batch.direction.target]!, end = vocabulary.endID, pad = model.config.paddingID
+        var sources: [[Int32]] = [], inputs: [[Int32]] = [], targets: [[Int32]] = []
+        for row in batch.rows {
+            let x = try train.tokens(batch.direction.source, row: row), y = try train.tokens(batch.direction.target, row: row)
+            sources.append([tag] + x + [end])
+            inputs.append([tag] + y)
+            targets.append(y + [end])
+        }
+        return (TokenBatch(sources, paddingID: pad), TokenBatch(inputs, paddingID: pad), TokenBatch(targets, paddingID: pad))
+    }
+
+    private func validateAndSave(elapsed: Double) throws {
+        let started = Date()
+        let report = try validation.run(model: model)
+        let isBest = progress.bestValidLoss.map { report.loss < $0 } ?? true
+        if isBest { progress.bestValidLoss = report.loss }
+        reporter.line(String(format: "valid at update %d: loss %.3f | ppl %.2f | BLEU %@ (%.1f s)%@", progress.updates, report.loss,
+                             exp(report.nll), report.bleuSummary, Date().timeIntervalSince(started), isBest ? " | best" : ""))
+        try save(elapsed: elapsed)
+        if isBest { try FileManager.default.copyItemReplacing(at: lastCheckpointPath, to: bestCheckpointPath) }
+    }
+
+    private func finish(_ reason: StopReason, elapsed: Double) throws -> StopReason {
+        if progress.updates % recipe.schedule.validateInterval != 0 || progress.updates == 0 { try save(elapsed: elapsed) }
+        reporter.line("stopped (\(reason.rawValue)) at update \(progress.updates); saved \(lastCheckpointPath)")
+        return reason
+    }
+
+    func save(elapsed: Double) throws {
+        progress.elapsedSeconds = elapsed
+        progress.sampler = sampler.state
+        progress.dropoutGeneratorState = graph.rng.state
+        let file = ModelFile(config: model.config, languages: recipe.data.languages.map(\.code), vocabulary: vocabularyBytes)
+        try TrainingCheckpoint.save(to: lastCheckpointPath, model: file, parameters: model.parameters, optimizer: optimizer,
+                                    progress: progress, recipe: recipe)
+    }
+}
+
+extension FileManager {
+    /// Copies through a temporary file and a rename, so the destination is never half-written.
+    func copyItemReplacing(at source: String, to destination: String) throws {
+        try AtomicFile.write(to: destination) { handle in
+            handle.write(try Data(contentsOf: URL(fileURLWithPath: source)))
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import TesseraDecoding
+import TesseraIO
+import TesseraModels
+import TesseraText
+
+/// Text in, text out: normalizes and encodes sentences, prepends the target
+/// language tag (fairseq's encoder and decoder language tokens), decodes in
+/// length-sorted batches and returns detokenized text in input order.
+public final class Translator {
+    public let model: Transformer
+    public let vocabulary: SentencePiece
+    public let languages: [Language]
+    private let tags: [Language: Int32]
+
+    public init(model: Transformer, vocabulary: SentencePiece, languages: [Language]) throws {
+        self.model = model
+        self.vocabulary = vocabulary
+        self.languages = languages
+        var tags: [Language: Int32] = [:]
+        for language in languages {
+            guard let id = vocabulary.id(of: language.tag) else {
+                throw InputError(file: "vocabulary", message: "has no tag \(language.tag) for language '\(language.code)'")
+            }
+            tags[language] = id
+        }
+        self.tags = tags
+    }
+
+    /// The tag id of a language the model knows; the error lists the known ones.
+    public func tag(_ language: Language) throws -> Int32 {
+        guard let id = tags[language] else {
+            throw InputError(file: "--tgt", message: "the model does not know language '\(language.code)' (it knows \(languages.map(\.code).joined(separator: ", ")))")
+        }
+        return id
+    }
+
+    /// Model input for one sentence: [tag] + ids + [eos], cut to fit the model's positions.
+    public func sourceTokens(_ ids: [Int32], tag: Int32) -> [Int32] {
+        [tag] + ids.prefix(model.config.maxPositions - 2) + [vocabulary.endID]
+    }
+
+    /// Translates `sentences` into `target`; an empty sentence gives an empty one.
+    public func translate(_ sentences: [String], target: Language, options: SearchOptions, batchSize: Int = 32) throws -> [String] {
+        let tag = try tag(target)
+        let encoded = try sentences.map { try vocabulary.encode(Normalizer.normalize($0)) }
+        var output = [String](repeating: "", count: sentences.count)
+        // Length-sorted batches waste little on padding; ties keep input order.
+        let order = encoded.indices.filter { !encoded[$0].isEmpty }.sorted { (encoded[$0].count, $0) < (encoded[$1].count, $1) }
+        for start in stride(from: 0, to: order.count, by: batchSize) {
+            let rows = Array(order[start..<min(start + batchSize, order.count)])
+            let sources = rows.map { sourceTokens(encoded[$0], tag: tag) }
+            let maxLengths = sources.map { min(options.maxLength(sourceLength: $0.count - 2), model.config.maxPositions - 1) }
+            let decoder = IncrementalDecoder(model: model, sources: sources)
+            let starts = rows.map { _ in tag }
+            let hypotheses = options.beam == 1
+                ? try Search.greedy(decoder: decoder, starts: starts, end: vocabulary.endID, maxLengths: maxLengths,
+                                    lengthPenalty: options.lengthPenalty)
+                : try Search.beam(decoder: decoder, starts: starts, end: vocabulary.endID, maxLengths: maxLengths,
+                                  beam: options.beam, lengthPenalty: options.lengthPenalty)
+            for (row, hypothesis) in zip(rows, hypotheses) {
+                let tokens = hypothesis.tokens.last == vocabulary.endID ? Array(hypothesis.tokens.dropLast()) : hypothesis.tokens
+                // Language tags and other special pieces are not text.
+                output[row] = try vocabulary.decode(tokens.filter { !tags.values.contains($0) })
+            }
+        }
+        return output
+    }
+}
