@@ -23,8 +23,12 @@ let package = Package(
                                  .linkedLibrary("sentencepiece_train"),
                                  .linkedLibrary("stdc++")]),
         .target(name: "TesseraText", dependencies: ["CICU", "CSentencePiece"]),
+        .target(name: "TesseraMetrics", dependencies: ["CICU"]),
+        .executableTarget(name: "bleu-bench", dependencies: ["TesseraMetrics"]),
         .executableTarget(name: "tessera", dependencies: ["TesseraText"]),
         .testTarget(name: "TesseraTextTests", dependencies: ["TesseraText"]),
+        .testTarget(name: "TesseraMetricsTests", dependencies: ["TesseraMetrics"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17
