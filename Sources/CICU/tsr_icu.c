@@ -27,19 +27,27 @@ static int reserve_scratch(int32_t units) {
     return 1;
 }
 
-// Decodes UTF-8 into scratch_a and NFKC-normalizes into scratch_b.
-// Returns the normalized length in UTF-16 units or a TSR_ERR_* code.
-static int32_t nfkc_utf16(const char *in, size_t n) {
+// Decodes UTF-8 into scratch_a. Returns the length in UTF-16 units or a TSR_ERR_* code.
+static int32_t decode_utf8(const char *in, size_t n) {
     if (n > (size_t)INT32_MAX / 4) return TSR_ERR_BUFFER_TOO_SMALL;
-    UErrorCode status = U_ZERO_ERROR;
-    const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&status);
-    if (U_FAILURE(status)) return TSR_ERR_ICU;
     // UTF-16 never needs more units than UTF-8 has bytes.
     if (!reserve_scratch((int32_t)n + 1)) return TSR_ERR_ICU;
+    UErrorCode status = U_ZERO_ERROR;
     int32_t len16 = 0;
     u_strFromUTF8(scratch_a, scratch_cap, &len16, in, (int32_t)n, &status);
     if (status == U_INVALID_CHAR_FOUND || status == U_ILLEGAL_CHAR_FOUND) return TSR_ERR_INVALID_UTF8;
     if (U_FAILURE(status)) return TSR_ERR_ICU;
+    return len16;
+}
+
+// Decodes UTF-8 into scratch_a and NFKC-normalizes into scratch_b.
+// Returns the normalized length in UTF-16 units or a TSR_ERR_* code.
+static int32_t nfkc_utf16(const char *in, size_t n) {
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&status);
+    if (U_FAILURE(status)) return TSR_ERR_ICU;
+    int32_t len16 = decode_utf8(in, n);
+    if (len16 < 0) return len16;
     for (;;) {
         status = U_ZERO_ERROR;
         int32_t out = unorm2_normalize(nfkc, scratch_a, len16, scratch_b, scratch_cap, &status);
@@ -128,4 +136,21 @@ int32_t tsr_is_known_language(const char *code) {
     for (const char *const *p = uloc_getISOLanguages(); *p; p++)
         if (strcmp(*p, code) == 0) return 1;
     return 0;
+}
+
+int64_t tsr_lowercase(const char *in, size_t n, char *out, size_t cap, size_t *needed) {
+    int32_t len16 = decode_utf8(in, n);
+    if (len16 < 0) return len16;
+    for (;;) {
+        UErrorCode status = U_ZERO_ERROR;
+        // "" is the root locale; NULL would pick up the process locale (e.g. Turkish dotless i).
+        int32_t lowered = u_strToLower(scratch_b, scratch_cap, scratch_a, len16, "", &status);
+        if (status == U_BUFFER_OVERFLOW_ERROR) {
+            // realloc keeps scratch_a's contents, so the retry reads the same input.
+            if (!reserve_scratch(lowered + 1)) return TSR_ERR_ICU;
+            continue;
+        }
+        if (U_FAILURE(status)) return TSR_ERR_ICU;
+        return to_utf8(scratch_b, lowered, out, cap, needed);
+    }
 }

@@ -174,7 +174,7 @@ public final class Trainer {
         let isBest = progress.bestValidLoss.map { report.loss < $0 } ?? true
         if isBest { progress.bestValidLoss = report.loss }
         reporter.line(String(format: "valid at update %d: loss %.3f | ppl %.2f | BLEU %@ (%.1f s)%@", progress.updates, report.loss,
-                             exp(report.nll), report.bleuSummary, Date().timeIntervalSince(started), isBest ? " | best" : ""))
+                             exp(report.loss), report.bleuSummary, Date().timeIntervalSince(started), isBest ? " | best" : ""))
         try save(elapsed: elapsed)
         if isBest { try FileManager.default.copyItemReplacing(at: lastCheckpointPath, to: bestCheckpointPath) }
     }

@@ -41,9 +41,15 @@ public final class Translator {
 
     /// Translates `sentences` into `target`; an empty sentence gives an empty one.
     public func translate(_ sentences: [String], target: Language, options: SearchOptions, batchSize: Int = 32) throws -> [String] {
+        try translate(encodedSources: sentences.map { try vocabulary.encode(Normalizer.normalize($0)) },
+                      target: target, options: options, batchSize: batchSize)
+    }
+
+    /// Translates sentences already encoded to ids (without tag or end token).
+    public func translate(encodedSources encoded: [[Int32]], target: Language, options: SearchOptions,
+                          batchSize: Int = 32) throws -> [String] {
         let tag = try tag(target)
-        let encoded = try sentences.map { try vocabulary.encode(Normalizer.normalize($0)) }
-        var output = [String](repeating: "", count: sentences.count)
+        var output = [String](repeating: "", count: encoded.count)
         // Length-sorted batches waste little on padding; ties keep input order.
         let order = encoded.indices.filter { !encoded[$0].isEmpty }.sorted { (encoded[$0].count, $0) < (encoded[$1].count, $1) }
         for start in stride(from: 0, to: order.count, by: batchSize) {

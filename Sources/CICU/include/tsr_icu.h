@@ -45,6 +45,12 @@ int32_t tsr_script(uint32_t code_point);
 /// code that ICU knows.
 int32_t tsr_is_known_language(const char *code);
 
+/// Full Unicode lowercase mapping of one line of UTF-8 in the root locale
+/// (context-sensitive final sigma included, no language-specific rules), the
+/// mapping Python's str.lower() applies. Same return convention as
+/// tsr_normalize_line.
+int64_t tsr_lowercase(const char *in, size_t n, char *out, size_t cap, size_t *needed);
+
 #ifdef __cplusplus
 }
 #endif
