@@ -1,3 +1,5 @@
+import TesseraIO
+
 /// Sizes and regularization of the encoder-decoder Transformer. JSON keys
 /// follow fairseq's argument names where one exists.
 public struct TransformerConfig: Codable, Sendable, Equatable {
@@ -17,7 +19,7 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
 
     public enum Activation: String, Codable, Sendable { case relu, gelu }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case vocabularySize = "vocab_size"
         case modelDimension = "embed_dim"
         case heads = "attention_heads"
@@ -36,23 +38,20 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
 
     /// Missing keys keep their defaults, so recipes name only what they change.
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        var config = TransformerConfig(vocabularySize: try c.decode(Int.self, forKey: .vocabularySize))
-        func read<T: Decodable>(_ key: CodingKeys, _ path: WritableKeyPath<TransformerConfig, T>) throws {
-            if let value = try c.decodeIfPresent(T.self, forKey: key) { config[keyPath: path] = value }
-        }
-        try read(.modelDimension, \.modelDimension)
-        try read(.heads, \.heads)
-        try read(.feedForwardDimension, \.feedForwardDimension)
-        try read(.encoderLayers, \.encoderLayers)
-        try read(.decoderLayers, \.decoderLayers)
-        try read(.maxPositions, \.maxPositions)
-        try read(.dropout, \.dropout)
-        try read(.attentionDropout, \.attentionDropout)
-        try read(.activationDropout, \.activationDropout)
-        try read(.activation, \.activation)
-        try read(.paddingID, \.paddingID)
-        self = config
+        self.init(vocabularySize: try c.decode(Int.self, forKey: .vocabularySize))
+        try c.update(&modelDimension, .modelDimension)
+        try c.update(&heads, .heads)
+        try c.update(&feedForwardDimension, .feedForwardDimension)
+        try c.update(&encoderLayers, .encoderLayers)
+        try c.update(&decoderLayers, .decoderLayers)
+        try c.update(&maxPositions, .maxPositions)
+        try c.update(&dropout, .dropout)
+        try c.update(&attentionDropout, .attentionDropout)
+        try c.update(&activationDropout, .activationDropout)
+        try c.update(&activation, .activation)
+        try c.update(&paddingID, .paddingID)
         try validate()
     }
 

@@ -20,9 +20,22 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var maxLength = 128
         public var temperature = 1.5
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case train, valid, vocabulary = "vocab", languages = "langs", directions
             case maxTokens = "max_tokens", maxLength = "max_length", temperature = "sampling_temperature"
+        }
+
+        public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            train = try c.decode(String.self, forKey: .train)
+            valid = try c.decode(String.self, forKey: .valid)
+            vocabulary = try c.decode(String.self, forKey: .vocabulary)
+            languages = try c.decode([Language].self, forKey: .languages)
+            try c.update(&directions, .directions)
+            try c.update(&maxTokens, .maxTokens)
+            try c.update(&maxLength, .maxLength)
+            try c.update(&temperature, .temperature)
         }
     }
 
@@ -37,9 +50,24 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var maxTime: Double = 0
         public var seed: UInt64 = 1
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case learningRate = "lr", warmupUpdates = "warmup_updates", clipNorm = "clip_norm", weightDecay = "weight_decay"
             case labelSmoothing = "label_smoothing", maxUpdate = "max_update", maxTime = "max_time", seed
+        }
+
+        public init() {}
+
+        public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            try c.update(&learningRate, .learningRate)
+            try c.update(&warmupUpdates, .warmupUpdates)
+            try c.update(&clipNorm, .clipNorm)
+            try c.update(&weightDecay, .weightDecay)
+            try c.update(&labelSmoothing, .labelSmoothing)
+            try c.update(&maxUpdate, .maxUpdate)
+            try c.update(&maxTime, .maxTime)
+            try c.update(&seed, .seed)
         }
     }
 
@@ -52,9 +80,19 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// Directions scored with BLEU at validation (default: every trained direction, up to 6).
         public var bleuDirections: [Direction]?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case saveDirectory = "save_dir", logInterval = "log_interval", validateInterval = "validate_interval_updates"
             case validSentences = "valid_sentences", bleuDirections = "bleu_directions"
+        }
+
+        public init(from decoder: Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            saveDirectory = try c.decode(String.self, forKey: .saveDirectory)
+            try c.update(&logInterval, .logInterval)
+            try c.update(&validateInterval, .validateInterval)
+            try c.update(&validSentences, .validSentences)
+            bleuDirections = try c.decodeIfPresent([Direction].self, forKey: .bleuDirections)
         }
     }
 
@@ -65,9 +103,10 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var optimization: Optimization
     public var schedule: Schedule
 
-    enum CodingKeys: String, CodingKey { case data, model, optimization, schedule }
+    enum CodingKeys: String, CodingKey, CaseIterable { case data, model, optimization, schedule }
 
     public init(from decoder: Decoder) throws {
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         data = try c.decode(Data.self, forKey: .data)
         model = try c.decodeIfPresent([String: JSONValue].self, forKey: .model) ?? [:]

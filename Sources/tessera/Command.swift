@@ -8,4 +8,10 @@ protocol Command {
     /// Returns the process exit code; throws UsageError (exit 2) or any other
     /// error (exit 1, printed as one line).
     static func run(_ arguments: [String]) throws -> Int32
+    /// True for commands that print their own --help.
+    static var parsesOwnHelp: Bool { get }
+}
+
+extension Command {
+    static var parsesOwnHelp: Bool { false }
 }

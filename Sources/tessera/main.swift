@@ -6,6 +6,7 @@ import Glibc
 
 let commands: [any Command.Type] = [
     NormalizeCommand.self, VocabCommand.self, EncodeCommand.self, DecodeCommand.self, BinarizeCommand.self,
+    TrainCommand.self, TranslateCommand.self, BleuCommandLine.self,
 ]
 
 func printError(_ text: String) {
@@ -38,7 +39,7 @@ func main() -> Int32 {
         return 2
     }
     let rest = Array(arguments.dropFirst())
-    if rest.contains("--help") || rest.contains("-h") {
+    if !command.parsesOwnHelp && (rest.contains("--help") || rest.contains("-h")) {
         print(command.usage)
         return 0
     }

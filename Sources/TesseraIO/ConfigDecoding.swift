@@ -1,0 +1,28 @@
+/// Helpers for JSON configuration sections where every key has a default:
+/// a recipe names only what it changes, and a misspelt key is an error
+/// instead of a silently ignored setting.
+extension KeyedDecodingContainer {
+    /// Replaces `value` with the key's value when the key is present.
+    public func update<T: Decodable>(_ value: inout T, _ key: Key) throws {
+        if let decoded = try decodeIfPresent(T.self, forKey: key) { value = decoded }
+    }
+}
+
+extension Decoder {
+    /// Throws when the JSON object has keys that `Keys` does not list.
+    public func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(_: Keys.Type) throws {
+        let present = try container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+        let known = Set(Keys.allCases.map(\.stringValue))
+        if let unknown = present.sorted().first(where: { !known.contains($0) }) {
+            throw DecodingError.dataCorrupted(.init(codingPath: codingPath,
+                debugDescription: "unknown key '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))"))
+        }
+    }
+}
+
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

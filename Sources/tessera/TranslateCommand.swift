@@ -1,0 +1,116 @@
+import Foundation
+import TesseraDecoding
+import TesseraIO
+import TesseraModels
+import TesseraText
+import TesseraTranslation
+
+enum TranslateCommand: Command {
+    static let name = "translate"
+    static let summary = "translate stdin to stdout, one output line per input line"
+    static let usage = """
+        usage: tessera translate --model CKPT --src xx --tgt yy [options] < in > out
+               tessera translate --model CKPT --tsv [options] < in.tsv > out
+
+        Normalizes, encodes and translates each input line; prints exactly one
+        line per input line, in input order (an empty line gives an empty line).
+        Lines are read --buffer-size at a time, sorted by length and decoded in
+        batches, so output starts before the end of a long input.
+
+        options:
+          --model CKPT          a Tessera checkpoint (checkpoint_best.safetensors, …)
+          --src xx, --tgt yy    source and target language of every line
+          --tsv                 per-line languages instead: each line is
+                                src<TAB>tgt<TAB>text (the output is the translation only)
+          --beam N              beam size (default 5; 1 = greedy)
+          --lenpen X            length penalty: score / length^X (default 1.0)
+          --max-len-a X, --max-len-b N
+                                output at most X·source length + N tokens (default 0, 200)
+          --batch-size N        sentences per decoding batch (default 32)
+          --buffer-size N       lines read before translating (default 256)
+        """
+
+    static func run(_ arguments: [String]) throws -> Int32 {
+        let options = try Arguments(arguments, options: [
+            "--model": .value, "--src": .value, "--tgt": .value, "--tsv": .flag, "--beam": .value, "--lenpen": .value,
+            "--max-len-a": .value, "--max-len-b": .value, "--batch-size": .value, "--buffer-size": .value,
+        ])
+        guard options.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(options.positional[0])'") }
+        var search = SearchOptions()
+        search.beam = try options.number("--beam", default: search.beam)
+        search.lengthPenalty = try options.number("--lenpen", default: search.lengthPenalty)
+        search.maxLengthA = try options.number("--max-len-a", default: search.maxLengthA)
+        search.maxLengthB = try options.number("--max-len-b", default: search.maxLengthB)
+        let batchSize = try options.number("--batch-size", default: 32)
+        let bufferSize = try options.number("--buffer-size", default: 256)
+        guard search.beam >= 1, batchSize >= 1, bufferSize >= 1, search.maxLengthB >= 0 else {
+            throw UsageError(message: "--beam, --batch-size and --buffer-size must be at least 1")
+        }
+        let tsv = options.has("--tsv")
+        guard tsv == (options.string("--tgt") == nil) else {
+            throw UsageError(message: "give --src and --tgt, or --tsv")
+        }
+        let translator = try loadTranslator(path: options.required("--model"))
+        // Languages given once are checked before reading any input.
+        let fixed = try options.string("--tgt").map { target in
+            (source: try knownLanguage(options.required("--src"), translator, "--src"), target: try knownLanguage(target, translator, "--tgt"))
+        }
+
+        let reader = LineReader(standardInputNamed: "<stdin>")
+        let writer = LineWriter()
+        var pending: [(line: Int, target: Language, text: String)] = []
+        func flush() throws {
+            // One decoding pass per target language; output keeps input order.
+            var output = [String](repeating: "", count: pending.count)
+            for target in Set(pending.map(\.target)).sorted() {
+                let indices = pending.indices.filter { pending[$0].target == target }
+                let translations = try translator.translate(indices.map { pending[$0].text }, target: target,
+                                                            options: search, batchSize: batchSize)
+                for (index, translation) in zip(indices, translations) { output[index] = translation }
+            }
+            output.forEach(writer.writeLine)
+            writer.flush()
+            pending.removeAll(keepingCapacity: true)
+        }
+        try reader.forEachLine { bytes, number in
+            guard let line = String(validating: bytes, as: UTF8.self) else {
+                try flush()
+                throw InputError(file: "<stdin>", line: number, message: "invalid UTF-8")
+            }
+            if let fixed {
+                pending.append((number, fixed.target, line))
+            } else if line.isEmpty {
+                pending.append((number, translator.languages[0], ""))
+            } else {
+                let fields = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+                guard fields.count == 3 else {
+                    try flush()
+                    throw InputError(file: "<stdin>", line: number, message: "expected src<TAB>tgt<TAB>text, found \(fields.count) field(s)")
+                }
+                _ = try knownLanguage(String(fields[0]), translator, "<stdin>:\(number)")
+                pending.append((number, try knownLanguage(String(fields[1]), translator, "<stdin>:\(number)"), String(fields[2])))
+            }
+            if pending.count >= bufferSize { try flush() }
+        }
+        try flush()
+        return 0
+    }
+
+    static func loadTranslator(path: String) throws -> Translator {
+        let (file, tensors) = try ModelFile.open(path: path)
+        let model = Transformer(config: file.config, seed: 0)
+        try ModelFile.load(model.parameters, from: tensors)
+        let vocabulary = try SentencePiece(serialized: file.vocabulary)
+        let languages = try file.languages.map { try Language($0, context: path) }
+        return try Translator(model: model, vocabulary: vocabulary, languages: languages)
+    }
+
+    /// A language the model was trained on; the error names the known ones.
+    static func knownLanguage(_ code: String, _ translator: Translator, _ context: String) throws -> Language {
+        let language = try Language(code, context: context)
+        guard translator.languages.contains(language) else {
+            throw InputError(file: context, message: "the model does not know language '\(code)' (it knows \(translator.languages.map(\.code).joined(separator: ", ")))")
+        }
+        return language
+    }
+}
