@@ -44,6 +44,7 @@ let package = Package(
         .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraTensor", "TesseraNN"]),
         .testTarget(name: "TesseraDecodingTests", dependencies: ["TesseraDecoding"]),
         .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraTensor", "TesseraNN", "TesseraDecoding", "TesseraModels"]),
+        .testTarget(name: "TesseraTrainingTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData", "TesseraTraining"]),
         .testTarget(name: "TesseraDataTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData", "TesseraTraining"]),
         .testTarget(name: "TesseraTextTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData"]),
     ],

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import TesseraData
+import TesseraIO
+import TesseraText
+@testable import TesseraTraining
+
+/// A tiny vocabulary and binarized sample corpus, built once for the suite.
+private let fixture: Result<URL, Error> = Result {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-train-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let sample = root.appendingPathComponent("corpora/sample")
+    let languages = try Language.parseList("en,de,fr", context: "test")
+    var options = VocabularyTrainer.Options()
+    options.vocabularySize = 600
+    options.sentences = 3000
+    let train = try CorpusReader.readMoses(prefix: sample.appendingPathComponent("train").path, languages: languages)
+    let report = try VocabularyTrainer.train(corpus: train, options: options, outputPrefix: directory.appendingPathComponent("spm").path)
+    let vocabulary = try SentencePiece(path: report.modelPath)
+    for split in ["train", "valid"] {
+        let corpus = try CorpusReader.readMoses(prefix: sample.appendingPathComponent(split).path, languages: languages)
+        try BinarizedCorpus.write(corpus: corpus, vocabulary: vocabulary, to: directory.appendingPathComponent("\(split).safetensors").path)
+    }
+    return directory
+}
+
+private func recipe(in directory: URL, saveDirectory: String, maxUpdate: Int) throws -> Recipe {
+    let json = """
+        {"data": {"train": "\(directory.path)/train.safetensors", "valid": "\(directory.path)/valid.safetensors",
+                  "vocab": "\(directory.path)/spm.model", "langs": ["en", "de", "fr"], "directions": "english-centric",
+                  "max_tokens": 300, "max_length": 60},
+         "model": {"embed_dim": 32, "attention_heads": 4, "ffn_embed_dim": 64, "encoder_layers": 1, "decoder_layers": 1,
+                   "max_positions": 64, "dropout": 0.1, "attention_dropout": 0.1},
+         "optimization": {"lr": 0.002, "warmup_updates": 3, "max_update": \(maxUpdate), "seed": 5, "clip_norm": 1.0},
+         "schedule": {"save_dir": "\(saveDirectory)", "log_interval": 2, "validate_interval_updates": 4,
+                      "valid_sentences": 3, "bleu_directions": ["en-de"]}}
+        """
+    return try JSONDecoder().decode(Recipe.self, from: Data(json.utf8))
+}
+
+private func quietReporter(_ directory: String) throws -> ProgressReporter {
+    try ProgressReporter(output: FileHandle(forWritingAtPath: "/dev/null")!, logPath: directory + "/train.jsonl", interactive: false)
+}
+
+@Suite(.serialized) struct TrainerTests {
+    /// A run stopped after 5 updates (as Ctrl-C does) and resumed gives the
+    /// same weights, optimizer moments and data position, bit for bit, as a
+    /// run of 10 updates that was never interrupted.
+    @Test func resumeEqualsUninterruptedRun() throws {
+        let directory = try fixture.get()
+        let straightDirectory = directory.appendingPathComponent("straight").path
+        let straight = try Trainer(recipe: recipe(in: directory, saveDirectory: straightDirectory, maxUpdate: 10),
+                                   reporter: quietReporter(straightDirectory), resume: false)
+        #expect(try straight.run() == .maxUpdate)
+
+        let splitDirectory = directory.appendingPathComponent("split").path
+        let first = try Trainer(recipe: recipe(in: directory, saveDirectory: splitDirectory, maxUpdate: 10),
+                                reporter: quietReporter(splitDirectory), resume: false)
+        first.shouldStop = { first.progress.updates == 5 }
+        #expect(try first.run() == .interrupted)
+        let second = try Trainer(recipe: recipe(in: directory, saveDirectory: splitDirectory, maxUpdate: 10),
+                                 reporter: quietReporter(splitDirectory), resume: true)
+        #expect(second.progress.updates == 5)
+        #expect(try second.run() == .maxUpdate)
+
+        let a = try Safetensors.File(path: straightDirectory + "/checkpoint_last.safetensors")
+        let b = try Safetensors.File(path: splitDirectory + "/checkpoint_last.safetensors")
+        #expect(a.names == b.names)
+        #expect(a.names.contains("optimizer.exp_avg_sq.decoder.layers.0.fc1.weight"))
+        for name in a.names where a.tensors[name]!.dtype == .f32 {
+            let (x, y) = (try a.floats(name), try b.floats(name))
+            #expect(x.map(\.bitPattern) == y.map(\.bitPattern), "\(name) differs")
+        }
+        #expect(straight.progress.sampler == second.progress.sampler)
+        #expect(straight.progress.dropoutGeneratorState == second.progress.dropoutGeneratorState)
+        #expect(straight.progress.targetTokens == second.progress.targetTokens)
+        // Both runs logged every second update to JSONL; the resumed one appended.
+        let log = try String(contentsOfFile: splitDirectory + "/train.jsonl", encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 5)
+        #expect(FileManager.default.fileExists(atPath: straightDirectory + "/checkpoint_best.safetensors"))
+    }
+
+    @Test func recipeErrorsNameTheProblem() throws {
+        let directory = try fixture.get()
+        let path = directory.appendingPathComponent("bad.json").path
+        for (json, message) in [
+            (#"{"data": {}, "schedule": {"save_dir": "x"}}"#, "missing key 'data.train'"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en", "qq"]}, "schedule": {"save_dir": "x"}}"#,
+             "unknown language code 'qq'"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"], "max_tokenz": 5}, "schedule": {"save_dir": "x"}}"#,
+             "unknown key 'max_tokenz'"),
+            ("{not json", "invalid recipe"),
+        ] {
+            try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try Recipe.load(path: path)
+                Issue.record("expected an error for \(json)")
+            } catch {
+                #expect("\(error)".hasPrefix(path + ": invalid recipe"), "\(error)")
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+    }
+}
