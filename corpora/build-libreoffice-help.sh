@@ -48,6 +48,8 @@ languages=(
 for tool in apt-get dpkg-deb python3 sha256sum; do
     command -v "$tool" >/dev/null || { echo "build-libreoffice-help.sh: $tool not found" >&2; exit 1; }
 done
+# Absolute paths: the script works inside the cache folder.
+downloads=$(realpath -m "$downloads") out=$(realpath -m "$out")
 mkdir -p "$downloads"
 cd "$downloads"
 
