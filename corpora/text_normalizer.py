@@ -1,8 +1,9 @@
 """Python twin of Tessera's line normalizer (Sources/CICU/tsr_icu.c).
 
 NFKC, then every White_Space character counts as a separator, the remaining
-control (Cc) and format (Cf, e.g. zero-width) characters are removed, and
-separators collapse to one space with none at either end. The corpus is built
+control (Cc) and format (Cf, e.g. zero-width) characters are removed,
+separators collapse to one space with none at either end, and U+2581
+(SentencePiece's space marker) becomes "_". The corpus is built
 without compiling Swift, so this mirrors the ICU rules with the standard
 library; Python's Unicode tables may lag ICU's by a version, which is why the
 trainer re-normalizes every line with ICU, and why CorpusSampleTests checks
@@ -41,5 +42,5 @@ _REMOVED = _removed_class()
 def normalize(text):
     """Returns one normalized line; removing before collapsing matches the C
     loop, where a removed character between two spaces leaves one space."""
-    text = _REMOVED.sub("", unicodedata.normalize("NFKC", text))
+    text = _REMOVED.sub("", unicodedata.normalize("NFKC", text)).replace("\u2581", "_")
     return _SEPARATORS.sub(" ", text).strip(" ")

@@ -14,7 +14,7 @@ vocab=data/vocab/spm
 step() { printf '\n== %s\n' "$*" >&2; }
 
 step "corpus: LibreOffice help in 13 languages -> $corpus"
-corpora/build-libreoffice-help.sh --output "$corpus"
+corpora/build-libreoffice-help.sh --out "$corpus"
 
 step "vocabulary: joint SentencePiece model -> $vocab.model"
 if [ ! -s "$vocab.model" ]; then
