@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "TesseraTranslation", dependencies: ["TesseraIO", "TesseraText", "TesseraModels", "TesseraDecoding"]),
         .target(name: "TesseraTraining", dependencies: ["TesseraIO", "TesseraText", "TesseraData", "TesseraTensor", "TesseraNN",
                                                         "TesseraModels", "TesseraDecoding", "TesseraTranslation", "TesseraMetrics"]),
+        .executableTarget(name: "model-bench", dependencies: ["TesseraTensor", "TesseraNN", "TesseraModels", "TesseraDecoding",
+                                                             "CAllocCounter"]),
         .executableTarget(name: "tessera", dependencies: ["TesseraIO", "TesseraText", "TesseraData", "TesseraMetrics", "TesseraModels",
                                                           "TesseraDecoding", "TesseraTranslation", "TesseraTraining"]),
         .testTarget(name: "TesseraIOTests", dependencies: ["TesseraIO"]),
