@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraTensor", "TesseraNN", "TesseraDecoding", "TesseraModels"]),
         .testTarget(name: "TesseraTrainingTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData", "TesseraTraining"]),
         .testTarget(name: "TesseraDataTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData", "TesseraTraining"]),
-        .testTarget(name: "TesseraTextTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData"]),
+        .testTarget(name: "TesseraTextTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData", "TesseraModels"]),
     ],
     swiftLanguageModes: [.v5],
     cxxLanguageStandard: .cxx17

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import TesseraData
+import TesseraModels
+import TesseraText
+
+/// `tessera translate` end to end on a tiny random model: the output has one
+/// line per input line whatever the model says, and bad input is refused
+/// with a one-line error.
+@Suite(.serialized) struct TranslateCommandTests {
+    /// A directory with `model.safetensors`: a tiny random Transformer that
+    /// carries a vocabulary trained on the sample (en, de, fr).
+    static let fixture: Result<URL, Error> = Result {
+        let directory = try TestSupport.temporaryDirectory()
+        let sample = TestSupport.repositoryRoot.appendingPathComponent("corpora/sample/train").path
+        let corpus = try CorpusReader.readMoses(prefix: sample, languages: Language.parseList("en,de,fr", context: "test"))
+        var options = VocabularyTrainer.Options()
+        options.vocabularySize = 500
+        options.sentences = 2000
+        let report = try VocabularyTrainer.train(corpus: corpus, options: options, outputPrefix: directory.appendingPathComponent("spm").path)
+        let vocabulary = try SentencePiece(path: report.modelPath)
+        var config = TransformerConfig(vocabularySize: vocabulary.vocabularySize)
+        (config.modelDimension, config.heads, config.feedForwardDimension) = (16, 2, 32)
+        (config.encoderLayers, config.decoderLayers, config.maxPositions) = (1, 1, 64)
+        let model = Transformer(config: config, seed: 1)
+        let file = ModelFile(config: config, languages: ["en", "de", "fr"], vocabulary: try vocabulary.serialized())
+        try file.writer(parameters: model.parameters).write(to: directory.appendingPathComponent("model.safetensors").path)
+        return directory
+    }
+
+    private var model: String { get throws { try Self.fixture.get().appendingPathComponent("model.safetensors").path } }
+
+    @Test(arguments: ["1", "3"])
+    func oneLinePerInputLine(beam: String) throws {
+        let input = "Hallo Welt\n\nDas ist ein Test.\n   \nZeile fünf\r\nohne Zeilenende"
+        let output = try TestSupport.tessera(["translate", "--model", model, "--src", "de", "--tgt", "en", "--beam", beam,
+                                              "--max-len-b", "8", "--batch-size", "2", "--buffer-size", "3"], input: Data(input.utf8))
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 7 && lines.last == "", "six lines and a final newline: \(lines)")
+        #expect(lines[1] == "" && lines[3] == "", "empty (after normalization) input lines stay empty")
+    }
+
+    @Test func tsvModeMixesDirections() throws {
+        let input = "de\ten\tHallo\n\nen\tfr\tHello\n"
+        let output = try TestSupport.tessera(["translate", "--model", model, "--tsv", "--beam", "1", "--max-len-b", "5"], input: Data(input.utf8))
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.text.split(separator: "\n", omittingEmptySubsequences: false).count == 4)
+    }
+
+    @Test func refusesBadInput() throws {
+        let model = try model
+        let unknown = try TestSupport.tessera(["translate", "--model", model, "--src", "de", "--tgt", "ja"], input: Data("x\n".utf8))
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "tessera translate: --tgt: the model does not know language 'ja' (it knows en, de, fr)\n")
+
+        let notACode = try TestSupport.tessera(["translate", "--model", model, "--src", "xx", "--tgt", "en"], input: Data("x\n".utf8))
+        #expect(notACode.status == 1)
+        #expect(notACode.stderr.contains("unknown language code 'xx'"))
+
+        var input = Data("eins\nzwei\n".utf8)
+        input.append(contentsOf: [0x64, 0xFF, 0x0A])
+        let invalid = try TestSupport.tessera(["translate", "--model", model, "--src", "de", "--tgt", "en", "--beam", "1",
+                                               "--max-len-b", "3"], input: input)
+        #expect(invalid.status == 1)
+        #expect(invalid.stderr == "tessera translate: <stdin>:3: invalid UTF-8\n")
+        #expect(invalid.text.split(separator: "\n", omittingEmptySubsequences: false).count == 3, "the two good lines are written")
+
+        let tsv = try TestSupport.tessera(["translate", "--model", model, "--tsv"], input: Data("de\ten\n".utf8))
+        #expect(tsv.status == 1)
+        #expect(tsv.stderr == "tessera translate: <stdin>:1: expected src<TAB>tgt<TAB>text, found 2 field(s)\n")
+
+        let both = try TestSupport.tessera(["translate", "--model", model, "--tsv", "--src", "de", "--tgt", "en"])
+        #expect(both.status == 2)
+    }
+
+    @Test func refusesTruncatedCorruptAndForeignModels() throws {
+        let directory = try Self.fixture.get()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: try model))
+        let cases: [(name: String, bytes: Data, message: String)] = [
+            ("truncated.safetensors", bytes.prefix(bytes.count - 100), "truncated"),
+            ("tiny.safetensors", bytes.prefix(4), "not a safetensors file"),
+            ("text.safetensors", Data("just some text, not a model at all\n".utf8), "not a safetensors file"),
+        ]
+        for item in cases {
+            let path = directory.appendingPathComponent(item.name).path
+            try item.bytes.write(to: URL(fileURLWithPath: path))
+            let output = try TestSupport.tessera(["translate", "--model", path, "--src", "de", "--tgt", "en"], input: Data("x\n".utf8))
+            #expect(output.status == 1)
+            #expect(output.stderr.hasPrefix("tessera translate: \(path): ") && output.stderr.contains(item.message), "\(output.stderr)")
+            #expect(output.stderr.filter { $0 == "\n" }.count == 1, "one line")
+        }
+        // A valid safetensors file that is not a Tessera model.
+        let binarized = directory.appendingPathComponent("corpus.safetensors").path
+        let vocabulary = try SentencePiece(path: directory.appendingPathComponent("spm.model").path)
+        try BinarizedCorpus.write(corpus: ParallelCorpus(languages: [try Language("en")], columns: [["hello"]]), vocabulary: vocabulary, to: binarized)
+        let foreign = try TestSupport.tessera(["translate", "--model", binarized, "--src", "de", "--tgt", "en"], input: Data("x\n".utf8))
+        #expect(foreign.status == 1)
+        #expect(foreign.stderr == "tessera translate: \(binarized): not a Tessera model (no tessera-model-1 metadata)\n")
+    }
+
+    /// With a buffer of two lines, the first translations arrive while stdin is still open.
+    @Test func streamsBeforeEndOfInput() throws {
+        let process = Process()
+        process.executableURL = TestSupport.tesseraBinary
+        process.arguments = ["translate", "--model", try model, "--src", "de", "--tgt", "en", "--beam", "1", "--max-len-b", "3",
+                             "--buffer-size", "2"]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        stdin.fileHandleForWriting.write(Data("eins\nzwei\n".utf8))
+        // Read on another thread so a broken stream fails the test instead of hanging it.
+        let twoLines = DispatchSemaphore(value: 0)
+        let reader = stdout.fileHandleForReading
+        Thread {
+            var newlines = 0
+            while newlines < 2 {
+                let chunk = reader.availableData
+                if chunk.isEmpty { return }
+                newlines += chunk.filter { $0 == 0x0A }.count
+            }
+            twoLines.signal()
+        }.start()
+        let arrived = twoLines.wait(timeout: .now() + 60) == .success
+        #expect(arrived, "two lines of output before EOF")
+        if !arrived { process.terminate() }
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
