@@ -117,6 +117,18 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
         #expect(beam.map(\.tokens) == expected)
     }
 
+    @Test func beamOfOneIsGreedyOnTheModel() throws {
+        let model = Transformer(config: tinyConfig(), seed: 11)
+        let sources: [[Int32]] = [[tag, 6, 7, eos], [tag, 8, 9, 10, 11, eos], [tag, 12, eos]]
+        let caps = [12, 5, 12]
+        let greedy = try Search.greedy(decoder: IncrementalDecoder(model: model, sources: sources), starts: [tag, tag, tag],
+                                       end: eos, maxLengths: caps)
+        let beam = try Search.beam(decoder: IncrementalDecoder(model: model, sources: sources), starts: [tag, tag, tag],
+                                   end: eos, maxLengths: caps, beam: 1, lengthPenalty: 1)
+        #expect(beam.map(\.tokens) == greedy.map(\.tokens))
+        for (b, g) in zip(beam, greedy) { #expect(abs(b.logProbability - g.logProbability) < 1e-5) }
+    }
+
     @Test func configDecodesWithDefaultsAndRejectsBadValues() throws {
         let config = try JSONDecoder().decode(TransformerConfig.self, from: Data(#"{"vocab_size": 8000, "encoder_layers": 6}"#.utf8))
         #expect(config.encoderLayers == 6 && config.decoderLayers == 3 && config.modelDimension == 256)
