@@ -28,12 +28,12 @@ public final class DecoderLayer: Module {
     }
 
     /// x [B, T, d] over the whole target prefix (training, or recomputing).
-    public func callAsFunction(_ g: Graph, _ x: Var, memory: Var, memoryPadding: AttentionMask) -> Var {
+    public func callAsFunction(_ g: Graph, _ x: Var, memory: Var, memoryPadding: AttentionMask, context: FeedForwardContext) -> Var {
         let normed = selfAttentionNorm(g, x)
         let selfAttended = selfAttention(g, query: normed, memory: normed, mask: AttentionMask(causal: true))
         let afterSelf = g.add(x, g.dropout(selfAttended, rate: dropout))
         let crossAttended = encoderAttention(g, query: encoderAttentionNorm(g, afterSelf), memory: memory, mask: memoryPadding)
         let afterCross = g.add(afterSelf, g.dropout(crossAttended, rate: dropout))
-        return residualFeedForward(g, afterCross, norm: finalNorm, feedForward: feedForward, dropout: dropout)
+        return residualFeedForward(g, afterCross, norm: finalNorm, feedForward: feedForward, dropout: dropout, context: context)
     }
 }

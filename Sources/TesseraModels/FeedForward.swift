@@ -5,7 +5,28 @@ import TesseraTensor
 /// mixture-of-experts or language-specific kinds elsewhere.
 public protocol FeedForward: Module {
     /// x [N, d] (one row per token) → [N, d].
-    func callAsFunction(_ g: Graph, _ x: Var) -> Var
+    func callAsFunction(_ g: Graph, _ x: Var, context: FeedForwardContext) -> Var
+}
+
+/// What a feed-forward kind may need beyond its input rows, and what it
+/// reports back, for one forward pass.
+public final class FeedForwardContext {
+    /// The batch's direction, as indices into the model's language list
+    /// (every batch holds one direction).
+    public let source: Int
+    public let target: Int
+    /// Weighted auxiliary losses (e.g. MoE load balancing) added during the
+    /// forward pass; training adds them to the translation loss.
+    public private(set) var auxiliaryLosses: [Var] = []
+    /// Per-layer figures for logging (expert load, dropped tokens, …).
+    public var statistics: [String: [Double]] = [:]
+
+    public init(source: Int, target: Int) {
+        self.source = source
+        self.target = target
+    }
+
+    public func addAuxiliaryLoss(_ loss: Var) { auxiliaryLosses.append(loss) }
 }
 
 /// fc2(dropout(activation(fc1(x)))), named `<layer>.fc1` and `<layer>.fc2` as in fairseq.
@@ -23,7 +44,7 @@ public final class DenseFeedForward: FeedForward {
 
     public var parameters: [Parameter] { fc1.parameters + fc2.parameters }
 
-    public func callAsFunction(_ g: Graph, _ x: Var) -> Var {
+    public func callAsFunction(_ g: Graph, _ x: Var, context: FeedForwardContext) -> Var {
         let hidden = fc1(g, x)
         let activated = activation == .relu ? g.relu(hidden) : g.gelu(hidden)
         return fc2(g, g.dropout(activated, rate: activationDropout))

@@ -19,9 +19,13 @@ public final class IncrementalDecoder: StepDecoder {
     private var hypothesisSource: [Int] = []
     private var steps = 0
 
-    /// Encodes `sources` (each already holding its language tag and end token).
-    public init(model: Transformer, sources: [[Int32]]) {
+    private let context: FeedForwardContext
+
+    /// Encodes `sources` (each already holding its language tag and end token),
+    /// all of one direction given by `context`.
+    public init(model: Transformer, sources: [[Int32]], context: FeedForwardContext) {
         self.model = model
+        self.context = context
         graph = Graph()
         graph.isTraining = false
         let layers = model.decoderLayers.count
@@ -33,7 +37,7 @@ public final class IncrementalDecoder: StepDecoder {
     private func encode(_ sources: [[Int32]]) {
         let batch = TokenBatch(sources, paddingID: model.config.paddingID)
         let d = model.config.modelDimension
-        let (memory, _) = model.encode(graph, source: batch)
+        let (memory, _) = model.encode(graph, source: batch, context: context)
         sourceLengths = sources.map(\.count)
         for layer in model.decoderLayers {
             let keys = graph.value(layer.encoderAttention.keyProjection(graph, memory))
@@ -66,7 +70,7 @@ public final class IncrementalDecoder: StepDecoder {
             x = g.add(x, attention.attend(g, query: query, keys: g.external(selfKeys[l].pointer, shape),
                                           values: g.external(selfValues[l].pointer, shape)))
             x = g.add(x, g.reshape(encoderAttention(g, layer: l, query: layer.encoderAttentionNorm(g, x)), Shape(h, 1, d)))
-            x = residualFeedForward(g, x, norm: layer.finalNorm, feedForward: layer.feedForward, dropout: 0)
+            x = residualFeedForward(g, x, norm: layer.finalNorm, feedForward: layer.feedForward, dropout: 0, context: context)
         }
         return model.outputLogits(g, model.decoderNorm(g, x))
     }

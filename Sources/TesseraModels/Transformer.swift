@@ -45,17 +45,17 @@ public final class Transformer: Module {
     }
 
     /// Encoder output [B, S, d] and the source padding mask.
-    public func encode(_ g: Graph, source: TokenBatch) -> (memory: Var, padding: AttentionMask) {
+    public func encode(_ g: Graph, source: TokenBatch, context: FeedForwardContext) -> (memory: Var, padding: AttentionMask) {
         let padding = AttentionMask(keyPadding: g.indices(source.padding))
         var x = embed(g, source)
-        for layer in encoderLayers { x = layer(g, x, padding: padding) }
+        for layer in encoderLayers { x = layer(g, x, padding: padding, context: context) }
         return (encoderNorm(g, x), padding)
     }
 
     /// Logits [B·T, vocabulary] for every position of the decoder input.
-    public func decode(_ g: Graph, input: TokenBatch, memory: Var, memoryPadding: AttentionMask) -> Var {
+    public func decode(_ g: Graph, input: TokenBatch, memory: Var, memoryPadding: AttentionMask, context: FeedForwardContext) -> Var {
         var x = embed(g, input)
-        for layer in decoderLayers { x = layer(g, x, memory: memory, memoryPadding: memoryPadding) }
+        for layer in decoderLayers { x = layer(g, x, memory: memory, memoryPadding: memoryPadding, context: context) }
         return outputLogits(g, decoderNorm(g, x))
     }
 
@@ -67,10 +67,10 @@ public final class Transformer: Module {
 
     /// Label-smoothed cross-entropy summed over the real target tokens.
     public func loss(_ g: Graph, source: TokenBatch, decoderInput: TokenBatch, targets: TokenBatch,
-                     labelSmoothing: Float) -> CrossEntropyResult {
+                     labelSmoothing: Float, context: FeedForwardContext) -> CrossEntropyResult {
         precondition(decoderInput.count == targets.count && decoderInput.length == targets.length, "decoder input and targets differ in shape")
-        let (memory, padding) = encode(g, source: source)
-        let logits = decode(g, input: decoderInput, memory: memory, memoryPadding: padding)
+        let (memory, padding) = encode(g, source: source, context: context)
+        let logits = decode(g, input: decoderInput, memory: memory, memoryPadding: padding, context: context)
         return g.crossEntropy(logits: logits, targets: g.indices(targets.ids), smoothing: labelSmoothing, ignoreIndex: config.paddingID)
     }
 

@@ -68,7 +68,8 @@ public final class Trainer {
         optimizer = Adam(parameters: model.parameters, config: recipe.adam)
         graph = Graph(seed: recipe.optimization.seed &+ 0x5EED)
         validation = try Validation(corpus: valid, directions: recipe.schedule.bleuDirections ?? Self.defaultValidationDirections(directions),
-                                    sentences: recipe.schedule.validSentences, vocabulary: vocabulary, tags: tags)
+                                    languages: recipe.data.languages, sentences: recipe.schedule.validSentences,
+                                    vocabulary: vocabulary, tags: tags)
         progress = TrainingProgress(updates: 0, appliedUpdates: 0, skippedUpdates: 0, elapsedSeconds: 0, targetTokens: 0,
                                     bestValidLoss: nil, sampler: sampler.state, dropoutGeneratorState: graph.rng.state)
         if resume, FileManager.default.fileExists(atPath: lastCheckpointPath) {
@@ -142,8 +143,11 @@ public final class Trainer {
         let tensors = try makeBatch(batch)
         graph.reset()
         graph.isTraining = true
+        let languages = recipe.data.languages
+        let context = FeedForwardContext(source: languages.firstIndex(of: batch.direction.source)!,
+                                         target: languages.firstIndex(of: batch.direction.target)!)
         let result = model.loss(graph, source: tensors.source, decoderInput: tensors.input, targets: tensors.target,
-                                labelSmoothing: recipe.optimization.labelSmoothing)
+                                labelSmoothing: recipe.optimization.labelSmoothing, context: context)
         let loss = Double(graph.scalar(result.loss))
         graph.backward(result.loss, seed: 1 / Float(max(result.tokens, 1)))
         let step = optimizer.step()

@@ -25,13 +25,17 @@ struct Validation {
     }
 
     let directions: [Direction]
+    /// The model's languages, in the order feed-forward contexts index them.
+    let languages: [Language]
     let vocabulary: SentencePiece
     let tags: [Language: Int32]
     /// Per direction: rows as (source ids, target ids, reference text).
     let samples: [[(source: [Int32], target: [Int32], reference: String)]]
 
-    init(corpus: BinarizedCorpus, directions: [Direction], sentences: Int, vocabulary: SentencePiece, tags: [Language: Int32]) throws {
+    init(corpus: BinarizedCorpus, directions: [Direction], languages: [Language], sentences: Int, vocabulary: SentencePiece,
+         tags: [Language: Int32]) throws {
         self.directions = directions
+        self.languages = languages
         self.vocabulary = vocabulary
         self.tags = tags
         var samples: [[(source: [Int32], target: [Int32], reference: String)]] = []
@@ -52,16 +56,19 @@ struct Validation {
         g.isTraining = false
         var nll = 0.0, tokens = 0
         var bleu: [(direction: Direction, score: Double)] = []
-        let translator = try Translator(model: model, vocabulary: vocabulary, languages: Array(tags.keys).sorted())
+        let translator = try Translator(model: model, vocabulary: vocabulary, languages: languages)
         for (direction, rows) in zip(directions, samples) where !rows.isEmpty {
             let tag = tags[direction.target]!, end = vocabulary.endID, pad = model.config.paddingID
             for start in stride(from: 0, to: rows.count, by: 32) {
                 let chunk = rows[start..<min(start + 32, rows.count)]
                 g.reset()
+                let context = FeedForwardContext(source: languages.firstIndex(of: direction.source)!,
+                                                 target: languages.firstIndex(of: direction.target)!)
                 let result = g.withoutGrad {
                     model.loss(g, source: TokenBatch(chunk.map { translator.sourceTokens($0.source, tag: tag) }, paddingID: pad),
                                decoderInput: TokenBatch(chunk.map { [tag] + $0.target }, paddingID: pad),
-                               targets: TokenBatch(chunk.map { $0.target + [end] }, paddingID: pad), labelSmoothing: 0)
+                               targets: TokenBatch(chunk.map { $0.target + [end] }, paddingID: pad), labelSmoothing: 0,
+                               context: context)
                 }
                 nll += result.nllSum
                 tokens += result.tokens
@@ -70,7 +77,8 @@ struct Validation {
             search.beam = 1
             search.maxLengthA = 1.5
             search.maxLengthB = 10
-            let hypotheses = try translator.translate(encodedSources: rows.map(\.source), target: direction.target, options: search)
+            let hypotheses = try translator.translate(encodedSources: rows.map(\.source), source: direction.source,
+                                                      target: direction.target, options: search)
             let score = try BLEU().corpusScore(hypotheses: hypotheses, references: [rows.map(\.reference)]).score
             bleu.append((direction, score))
         }

@@ -39,16 +39,20 @@ public final class Translator {
         [tag] + ids.prefix(model.config.maxPositions - 2) + [vocabulary.endID]
     }
 
-    /// Translates `sentences` into `target`; an empty sentence gives an empty one.
-    public func translate(_ sentences: [String], target: Language, options: SearchOptions, batchSize: Int = 32) throws -> [String] {
+    /// Translates `sentences` from `source` into `target`; an empty sentence gives an empty one.
+    public func translate(_ sentences: [String], source: Language, target: Language, options: SearchOptions,
+                          batchSize: Int = 32) throws -> [String] {
         try translate(encodedSources: sentences.map { try vocabulary.encode(Normalizer.normalize($0)) },
-                      target: target, options: options, batchSize: batchSize)
+                      source: source, target: target, options: options, batchSize: batchSize)
     }
 
     /// Translates sentences already encoded to ids (without tag or end token).
-    public func translate(encodedSources encoded: [[Int32]], target: Language, options: SearchOptions,
+    public func translate(encodedSources encoded: [[Int32]], source: Language, target: Language, options: SearchOptions,
                           batchSize: Int = 32) throws -> [String] {
         let tag = try tag(target)
+        guard let sourceIndex = languages.firstIndex(of: source), let targetIndex = languages.firstIndex(of: target) else {
+            throw InputError(file: "--src", message: "the model does not know language '\(source.code)' (it knows \(languages.map(\.code).joined(separator: ", ")))")
+        }
         var output = [String](repeating: "", count: encoded.count)
         // Length-sorted batches waste little on padding; ties keep input order.
         let order = encoded.indices.filter { !encoded[$0].isEmpty }.sorted { (encoded[$0].count, $0) < (encoded[$1].count, $1) }
@@ -56,7 +60,8 @@ public final class Translator {
             let rows = Array(order[start..<min(start + batchSize, order.count)])
             let sources = rows.map { sourceTokens(encoded[$0], tag: tag) }
             let maxLengths = sources.map { min(options.maxLength(sourceLength: $0.count - 2), model.config.maxPositions - 1) }
-            let decoder = IncrementalDecoder(model: model, sources: sources)
+            let decoder = IncrementalDecoder(model: model, sources: sources,
+                                             context: FeedForwardContext(source: sourceIndex, target: targetIndex))
             let starts = rows.map { _ in tag }
             let hypotheses = options.beam == 1
                 ? try Search.greedy(decoder: decoder, starts: starts, end: vocabulary.endID, maxLengths: maxLengths,

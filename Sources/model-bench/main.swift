@@ -65,7 +65,8 @@ if mode != "translate" {
     let graph = Graph(seed: 2)
     func step() {
         graph.reset()
-        let result = model.loss(graph, source: source, decoderInput: input, targets: target, labelSmoothing: 0.1)
+        let result = model.loss(graph, source: source, decoderInput: input, targets: target, labelSmoothing: 0.1,
+                                context: FeedForwardContext(source: 0, target: 1))
         graph.backward(result.loss, seed: 1 / Float(result.tokens))
         optimizer.step()
     }
@@ -108,7 +109,7 @@ if mode != "train" {
             let start = now()
             for first in stride(from: 0, to: order.count, by: 32) {
                 let batch = order[first..<min(first + 32, order.count)].map { sentences[$0] }
-                let decoder = IncrementalDecoder(model: model, sources: batch)
+                let decoder = IncrementalDecoder(model: model, sources: batch, context: FeedForwardContext(source: 0, target: 1))
                 let starts = batch.map { _ in tag }, caps = batch.map { _ in 30 }
                 let results = beam == 1
                     ? try Search.greedy(decoder: decoder, starts: starts, end: eos, maxLengths: caps)

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraData
 import TesseraDecoding
 import TesseraIO
 import TesseraModels
@@ -53,19 +54,20 @@ enum TranslateCommand: Command {
         let translator = try loadTranslator(path: options.required("--model"))
         // Languages given once are checked before reading any input.
         let fixed = try options.string("--tgt").map { target in
-            (source: try knownLanguage(options.required("--src"), translator, "--src"), target: try knownLanguage(target, translator, "--tgt"))
+            Direction(source: try knownLanguage(options.required("--src"), translator, "--src"), target: try knownLanguage(target, translator, "--tgt"))
         }
 
         let reader = LineReader(standardInputNamed: "<stdin>")
         let writer = LineWriter()
-        var pending: [(line: Int, target: Language, text: String)] = []
+        // Empty TSV lines have no direction and give empty output lines.
+        var pending: [(direction: Direction?, text: String)] = []
         func flush() throws {
-            // One decoding pass per target language; output keeps input order.
+            // One decoding pass per direction; output keeps input order.
             var output = [String](repeating: "", count: pending.count)
-            for target in Set(pending.map(\.target)).sorted() {
-                let indices = pending.indices.filter { pending[$0].target == target }
-                let translations = try translator.translate(indices.map { pending[$0].text }, target: target,
-                                                            options: search, batchSize: batchSize)
+            for direction in Set(pending.compactMap(\.direction)).sorted() {
+                let indices = pending.indices.filter { pending[$0].direction == direction }
+                let translations = try translator.translate(indices.map { pending[$0].text }, source: direction.source,
+                                                            target: direction.target, options: search, batchSize: batchSize)
                 for (index, translation) in zip(indices, translations) { output[index] = translation }
             }
             output.forEach(writer.writeLine)
@@ -78,17 +80,20 @@ enum TranslateCommand: Command {
                 throw InputError(file: "<stdin>", line: number, message: "invalid UTF-8")
             }
             if let fixed {
-                pending.append((number, fixed.target, line))
+                pending.append((fixed, line))
             } else if line.isEmpty {
-                pending.append((number, translator.languages[0], ""))
+                pending.append((nil, ""))
             } else {
                 let fields = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
                 guard fields.count == 3 else {
                     try flush()
                     throw InputError(file: "<stdin>", line: number, message: "expected src<TAB>tgt<TAB>text, found \(fields.count) field(s)")
                 }
-                _ = try knownLanguage(String(fields[0]), translator, "<stdin>:\(number)")
-                pending.append((number, try knownLanguage(String(fields[1]), translator, "<stdin>:\(number)"), String(fields[2])))
+                let context = "<stdin>:\(number)"
+                let source = try knownLanguage(String(fields[0]), translator, context)
+                let target = try knownLanguage(String(fields[1]), translator, context)
+                guard source != target else { throw InputError(file: context, message: "source and target are both '\(source.code)'") }
+                pending.append((Direction(source: source, target: target), String(fields[2])))
             }
             if pending.count >= bufferSize { try flush() }
         }

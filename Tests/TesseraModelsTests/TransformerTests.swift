@@ -26,6 +26,8 @@ private let pairs: [(source: [Int32], target: [Int32])] = [
     ([8, 8, 9], [12, 11, 10, 17]),
 ]
 private let tag: Int32 = 5, eos: Int32 = 2, pad: Int32 = 3
+/// The dense model ignores the direction; one is needed all the same.
+private let context = FeedForwardContext(source: 0, target: 1)
 
 private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenBatch) {
     (TokenBatch(pairs.map { [tag] + $0.source + [eos] }, paddingID: pad),
@@ -56,7 +58,7 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
     @Test func cachedDecodingEqualsFullRecomputation() throws {
         let model = Transformer(config: tinyConfig(), seed: 7)
         let sources: [[Int32]] = [[tag, 6, 7, 8, eos], [tag, 9, eos], [tag, 10, 11, 12, 13, 14, eos]]
-        let decoder = IncrementalDecoder(model: model, sources: sources)
+        let decoder = IncrementalDecoder(model: model, sources: sources, context: context)
         // Four hypotheses: source 0 twice (a beam), sources 1 and 2 once.
         var prefixes: [[Int32]] = [[tag], [tag], [tag], [tag]]
         var owners = [0, 0, 1, 2]
@@ -70,8 +72,8 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
             let g = Graph()
             g.isTraining = false
             let full = g.withoutGrad { () -> [Float] in
-                let (memory, padding) = model.encode(g, source: TokenBatch(owners.map { sources[$0] }, paddingID: pad))
-                let logits = model.decode(g, input: TokenBatch(prefixes, paddingID: pad), memory: memory, memoryPadding: padding)
+                let (memory, padding) = model.encode(g, source: TokenBatch(owners.map { sources[$0] }, paddingID: pad), context: context)
+                let logits = model.decode(g, input: TokenBatch(prefixes, paddingID: pad), memory: memory, memoryPadding: padding, context: context)
                 return g.array(g.logSoftmax(logits))
             }
             let v = 24, length = prefixes[0].count
@@ -101,7 +103,7 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
         var lastLoss = Double.infinity
         for _ in 0..<300 {
             g.reset()
-            let result = model.loss(g, source: source, decoderInput: input, targets: target, labelSmoothing: 0)
+            let result = model.loss(g, source: source, decoderInput: input, targets: target, labelSmoothing: 0, context: context)
             g.backward(result.loss, seed: 1 / Float(result.tokens))
             optimizer.step()
             lastLoss = result.nllSum / Double(result.tokens)
@@ -109,10 +111,10 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
         #expect(lastLoss < 0.01, "final loss \(lastLoss)")
         let sources = pairs.map { [tag] + $0.source + [eos] }
         let expected = pairs.map { $0.target + [eos] }
-        let greedy = try Search.greedy(decoder: IncrementalDecoder(model: model, sources: sources), starts: sources.map { _ in tag },
+        let greedy = try Search.greedy(decoder: IncrementalDecoder(model: model, sources: sources, context: context), starts: sources.map { _ in tag },
                                        end: eos, maxLengths: sources.map { _ in 10 })
         #expect(greedy.map(\.tokens) == expected)
-        let beam = try Search.beam(decoder: IncrementalDecoder(model: model, sources: sources), starts: sources.map { _ in tag },
+        let beam = try Search.beam(decoder: IncrementalDecoder(model: model, sources: sources, context: context), starts: sources.map { _ in tag },
                                    end: eos, maxLengths: sources.map { _ in 10 }, beam: 4, lengthPenalty: 1)
         #expect(beam.map(\.tokens) == expected)
     }
@@ -121,9 +123,9 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
         let model = Transformer(config: tinyConfig(), seed: 11)
         let sources: [[Int32]] = [[tag, 6, 7, eos], [tag, 8, 9, 10, 11, eos], [tag, 12, eos]]
         let caps = [12, 5, 12]
-        let greedy = try Search.greedy(decoder: IncrementalDecoder(model: model, sources: sources), starts: [tag, tag, tag],
+        let greedy = try Search.greedy(decoder: IncrementalDecoder(model: model, sources: sources, context: context), starts: [tag, tag, tag],
                                        end: eos, maxLengths: caps)
-        let beam = try Search.beam(decoder: IncrementalDecoder(model: model, sources: sources), starts: [tag, tag, tag],
+        let beam = try Search.beam(decoder: IncrementalDecoder(model: model, sources: sources, context: context), starts: [tag, tag, tag],
                                    end: eos, maxLengths: caps, beam: 1, lengthPenalty: 1)
         #expect(beam.map(\.tokens) == greedy.map(\.tokens))
         for (b, g) in zip(beam, greedy) { #expect(abs(b.logProbability - g.logProbability) < 1e-5) }
