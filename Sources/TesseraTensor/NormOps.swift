@@ -65,4 +65,27 @@ extension Graph {
             }
         }
     }
+
+    /// log Σ exp over the last axis: x [.., C] → [..] (router z-loss).
+    public func logSumExp(_ x: Var) -> Var {
+        let s = shape(x), c = s.last
+        let out = output(Shape(s.rows), inputs: x)
+        let (xs, ys) = (SharedPointer(ptr(x)), SharedPointer(ptr(out)))
+        Kernels.rows(s.rows, cols: c) { r in ys.p[r] = Kernels.logSumExp(xs.p + r * c, c) }
+        record(.logSumExp(x: x, out: out))
+        return out
+    }
+
+    func logSumExpBackward(_ x: Var, _ out: Var) {
+        guard let dx = gradIfNeeded(x) else { return }
+        let s = shape(x), c = s.last
+        let (xs, ys, dys, dxs) = (SharedPointer(ptr(x)), SharedPointer(ptr(out)), SharedPointer(gradPointer(out)), SharedPointer(dx))
+        Kernels.rows(s.rows, cols: c) { r in
+            let (z, g) = (ys.p[r], dys.p[r])
+            forLanes(c) { j, l in
+                let o = r * c + j
+                store8(load8(dxs.p + o, l) + g * FastMath.exp(load8(xs.p + o, l) - z), dxs.p + o, l)
+            }
+        }
+    }
 }

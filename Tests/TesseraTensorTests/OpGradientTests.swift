@@ -70,6 +70,7 @@ import Testing
             return g.softmax(v[0], mask: AttentionMask(keyPadding: pad, causal: true), queries: 3)
         }
         checker.check([input(Shape(3, 10), seed: 1, scale: 2)], "logSoftmax") { g, v in g.logSoftmax(v[0]) }
+        checker.check([input(Shape(2, 3, 10), seed: 1, scale: 2)], "logSumExp") { g, v in g.logSumExp(v[0]) }
     }
 
     @Test(arguments: [false, true])
