@@ -12,15 +12,23 @@ import TesseraTensor
 let runs = max(3, CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 5)
 let tokens = 4096, dModel = 256, heads = 4, ffn = 1024, vocab = 8000, sentenceLength = 32
 
-/// Seconds per call: min and median over `runs` timed calls after one warm-up call.
+/// Seconds per call of each body: min and median over `runs` timed calls after one warm-up call.
+/// The bodies are timed alternately, so a ratio between them sees the same machine load.
+func measure(_ bodies: [() -> Void]) -> [(min: Double, median: Double)] {
+    for body in bodies { body() }
+    var times = [[Double]](repeating: [], count: bodies.count)
+    for _ in 0..<runs {
+        for (i, body) in bodies.enumerated() {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            times[i].append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+        }
+    }
+    return times.map { t in let s = t.sorted(); return (s[0], s[s.count / 2]) }
+}
+
 func measure(_ body: () -> Void) -> (min: Double, median: Double) {
-    body()
-    let times = (0..<runs).map { _ -> Double in
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-    }.sorted()
-    return (times[0], times[times.count / 2])
+    withoutActuallyEscaping(body) { measure([$0])[0] }
 }
 
 func buffer(_ count: Int, seed: UInt64 = 1) -> UnsafeMutablePointer<Float> {
@@ -37,41 +45,46 @@ print("# kernel-bench: \(runs) runs per figure, \(Parallel.threads) threads (our
 
 // MARK: GEMM
 
-func rawSgemmGflops(_ n: Int) -> (min: Double, median: Double) {
-    let (a, b, c) = (buffer(n * n), buffer(n * n, seed: 2), buffer(n * n, seed: 3))
-    defer { a.deallocate(); b.deallocate(); c.deallocate() }
-    let t = measure {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, c, Int32(n))
+/// A raw cblas_sgemm call C[m×n] = op(A)·op(B) on fresh random buffers (leaked: the benchmark is short-lived).
+func rawSgemm(_ m: Int, _ n: Int, _ k: Int, transposeA: Bool = false, transposeB: Bool = false) -> () -> Void {
+    let (a, b, c) = (buffer(m * k), buffer(k * n, seed: 2), buffer(m * n, seed: 3))
+    return {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), 0, c, Int32(n))
     }
-    let flops = 2 * Double(n * n * n)
-    return (flops / t.median * 1e-9, flops / t.min * 1e-9)
 }
 
-print("## GEMM (GFLOP/s: median / best)\n")
-print("| case | median | best | % of ceiling (median/median) |")
-print("|---|---|---|---|")
-let ceiling512 = rawSgemmGflops(512), ceiling1024 = rawSgemmGflops(1024)
-let ceiling = max(ceiling512.min, ceiling1024.min)  // .min holds the median GFLOP/s here
-print("| raw cblas_sgemm 512³ (ceiling) | \(fmt(ceiling512.min)) | \(fmt(ceiling512.median)) | \(fmt(100 * ceiling512.min / ceiling))% |")
-print("| raw cblas_sgemm 1024³ (ceiling) | \(fmt(ceiling1024.min)) | \(fmt(ceiling1024.median)) | \(fmt(100 * ceiling1024.min / ceiling))% |")
+func gflops(_ m: Int, _ n: Int, _ k: Int, _ seconds: Double) -> Double { 2 * Double(m * n * k) / seconds * 1e-9 }
 
-/// A model GEMM through the engine: out = op(a)·op(b) (+ bias for linear layers).
+print("## GEMM (GFLOP/s, median and best of \(runs))\n")
+let ceilingTimes = measure([rawSgemm(512, 512, 512), rawSgemm(1024, 1024, 1024)])
+let (ceiling512, ceiling1024) = (gflops(512, 512, 512, ceilingTimes[0].min), gflops(1024, 1024, 1024, ceilingTimes[1].min))
+let ceiling = max(ceiling512, ceiling1024)
+print("Ceiling = raw cblas_sgemm, best: 512³ \(fmt(ceiling512)), 1024³ \(fmt(ceiling1024)) "
+      + "(medians \(fmt(gflops(512, 512, 512, ceilingTimes[0].median))), \(fmt(gflops(1024, 1024, 1024, ceilingTimes[1].median)))). "
+      + "Ratios use best times (least disturbed by other load); engine and raw calls are timed alternately.\n")
+print("| case | engine median | engine best | best / ceiling | raw sgemm same shape, best | engine / raw same shape (best) |")
+print("|---|---|---|---|---|---|")
+
+/// A model GEMM through the engine (Graph.linear with bias, or Graph.matmul), against raw sgemm at the same shape.
 func engineGemm(_ name: String, _ sa: Shape, _ sb: Shape, transposeA: Bool = false, transposeB: Bool = false, bias: Bool = false) {
     let g = Graph()
-    let (a, b) = (g.constant(Array(UnsafeBufferPointer(start: buffer(sa.count), count: sa.count)), sa),
-                  g.constant(Array(UnsafeBufferPointer(start: buffer(sb.count, seed: 2), count: sb.count)), sb))
+    let (a, b, biasValues) = (buffer(sa.count), buffer(sb.count, seed: 2), buffer(sb[transposeB ? 0 : 1]))
     let m = transposeA ? sa[1] : sa[0], k = transposeA ? sa[0] : sa[1], n = transposeB ? sb[0] : sb[1]
-    let biasVar = bias ? g.zeros(Shape(n)) : nil
-    let t = measure {
+    // Reset per call, as a training step does, so the output reuses the same arena memory.
+    let engine = {
+        g.reset()
         g.withoutGrad {
-            if let biasVar { _ = g.linear(a, weight: b, bias: biasVar) } else {
-                _ = g.matmul(a, b, transposeA: transposeA, transposeB: transposeB)
+            let (va, vb) = (g.external(a, sa), g.external(b, sb))
+            if bias { _ = g.linear(va, weight: vb, bias: g.external(biasValues, Shape(n))) } else {
+                _ = g.matmul(va, vb, transposeA: transposeA, transposeB: transposeB)
             }
         }
     }
-    let flops = 2 * Double(m * n * k)
-    let (median, best) = (flops / t.median * 1e-9, flops / t.min * 1e-9)
-    print("| \(name) [\(m)×\(k)]·[\(k)×\(n)] | \(fmt(median)) | \(fmt(best)) | \(fmt(100 * median / ceiling))% |")
+    let t = measure([engine, rawSgemm(m, n, k, transposeA: transposeA, transposeB: transposeB)])
+    let (best, raw) = (gflops(m, n, k, t[0].min), gflops(m, n, k, t[1].min))
+    print("| \(name) [\(m)×\(k)]·[\(k)×\(n)] | \(fmt(gflops(m, n, k, t[0].median))) | \(fmt(best)) | \(fmt(100 * best / ceiling))% | "
+          + "\(fmt(raw)) | \(fmt(100 * best / raw))% |")
 }
 
 engineGemm("attn proj fwd (linear+bias)", Shape(tokens, dModel), Shape(dModel, dModel), transposeB: true, bias: true)
@@ -87,20 +100,18 @@ engineGemm("output proj bwd dE = dYᵀ·X", Shape(tokens, vocab), Shape(tokens, 
 // MARK: Memory-bound kernels
 
 print("\n## Memory-bound kernels (GB/s of bytes read + written: median / best)\n")
-print("| kernel | shape | median | best | memcpy median | ratio to memcpy | our copy median |")
+print("| kernel | shape | median | best | memcpy best | best / memcpy best | our 2-thread copy best |")
 print("|---|---|---|---|---|---|---|")
 
-func bandwidth(_ name: String, _ rows: Int, _ cols: Int, _ kernel: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+func bandwidth(_ name: String, _ rows: Int, _ cols: Int, _ kernel: @escaping (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
     let n = rows * cols
     let (x, y) = (buffer(n), buffer(n, seed: 2))
     defer { x.deallocate(); y.deallocate() }
     let bytes = Double(8 * n)
-    let t = measure { kernel(x, y) }
-    let copy = measure { memcpy(y, x, 4 * n) }
-    let ours = measure { Kernels.copy(x, to: y, count: n) }
-    let gbs = bytes / t.median * 1e-9
-    print("| \(name) | [\(rows), \(cols)] | \(fmt(gbs)) | \(fmt(bytes / t.min * 1e-9)) | \(fmt(bytes / copy.median * 1e-9)) | "
-          + "\(fmt(gbs / (bytes / copy.median * 1e-9), 2)) | \(fmt(bytes / ours.median * 1e-9)) |")
+    let t = measure([{ kernel(x, y) }, { _ = memcpy(y, x, 4 * n) }, { Kernels.copy(x, to: y, count: n) }])
+    let gbs = t.map { (median: bytes / $0.median * 1e-9, best: bytes / $0.min * 1e-9) }
+    print("| \(name) | [\(rows), \(cols)] | \(fmt(gbs[0].median)) | \(fmt(gbs[0].best)) | \(fmt(gbs[1].best)) | "
+          + "\(fmt(gbs[0].best / gbs[1].best, 2)) | \(fmt(gbs[2].best)) |")
 }
 
 let gamma = buffer(dModel), beta = buffer(dModel, seed: 3), stats = buffer(2 * tokens)
