@@ -35,7 +35,7 @@ extension Graph {
             Kernels.gemm(qm, false, km, true, Matrix(p, tq, tk), alpha: scale, beta: 0)
             let pad = mask.keyPadding.map { $0.pointer + bi * tk }
             for i in 0..<tq {
-                let visible = mask.causal ? min(tk, i + tk - tq + 1) : tk
+                let visible = mask.causal ? Kernels.causalVisible(query: i, queries: tq, keys: tk) : tk
                 Kernels.softmaxRow(p + i * tk, keys: tk, visible: visible, padding: pad)
             }
             if rate > 0 { Self.applyDropout(p, into: dp.p + task * tq * tk, count: tq * tk, start: task * tq * tk, rate, seed) }

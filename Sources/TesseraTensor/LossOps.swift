@@ -113,8 +113,12 @@ extension Graph {
             guard rowMask?.includes(r) ?? true else { return }
             forLanes(v) { j, l in
                 let o = r * v + j
-                let lp = load8(ps.p + o, l), p = FastMath.exp(lp) * g
-                if let dp { store8(load8(dp.p + o, l) + p * (lp - load8(qs.p + o, l) + 1), dp.p + o, l) }
+                let lp = load8(ps.p + o, l)
+                let p = (FastMath.exp(lp) * g).replacing(with: 0, where: lp .== -.infinity)
+                if let dp {
+                    let term = (p * (lp - load8(qs.p + o, l) + 1)).replacing(with: 0, where: lp .== -.infinity)
+                    store8(load8(dp.p + o, l) + term, dp.p + o, l)
+                }
                 if let dq { store8(load8(dq.p + o, l) - p, dq.p + o, l) }
             }
         }

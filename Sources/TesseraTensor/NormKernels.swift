@@ -87,6 +87,13 @@ extension Kernels {
         }
     }
 
+    /// Keys visible to query `query` of `queries` under a causal mask, the queries being the last ones
+    /// of `keys` positions (so cached decoding with one query sees every key).
+    @inline(__always)
+    static func causalVisible(query: Int, queries: Int, keys: Int) -> Int {
+        min(keys, max(0, query + keys - queries + 1))
+    }
+
     /// Softmax of one row of `keys` scores in place; keys ≥ `visible` or padded get probability 0.
     /// A row with no visible key becomes all zeros.
     @inline(__always)
@@ -119,7 +126,7 @@ extension Kernels {
         Kernels.rows(rows, cols: keys) { r in
             let row = ys.p + r * keys
             if row != xs.p + r * keys { row.update(from: xs.p + r * keys, count: keys) }
-            let visible = mask.causal ? min(keys, r % queries + keys - queries + 1) : keys
+            let visible = mask.causal ? causalVisible(query: r % queries, queries: queries, keys: keys) : keys
             let pad = mask.keyPadding.map { $0.pointer + (r / rowsPerBatch) * keys }
             softmaxRow(row, keys: keys, visible: visible, padding: pad)
         }

@@ -73,6 +73,12 @@ import Testing
         checker.check([input(Shape(2, 3, 10), seed: 1, scale: 2)], "logSumExp") { g, v in g.logSumExp(v[0]) }
     }
 
+    @Test func causalMaskWithMoreQueriesThanKeysLeavesEarlyRowsEmpty() {
+        let g = Graph()
+        let p = g.array(g.softmax(g.constant([1, 2, 3, 4, 5, 6], Shape(3, 2)), mask: AttentionMask(causal: true), queries: 3))
+        #expect(p[0] == 0 && p[1] == 0 && p[2] == 1 && p[3] == 0 && abs(p[4] + p[5] - 1) < 1e-6)
+    }
+
     @Test(arguments: [false, true])
     func attention(causal: Bool) {
         let q = input(Shape(2, 3, 8), seed: 1), k = input(Shape(2, 5, 8), seed: 2), val = input(Shape(2, 5, 8), seed: 3)
@@ -90,6 +96,13 @@ import Testing
 
     @Test func embeddingScatterAddsRepeatedIds() {
         checker.check([input(Shape(7, 5), seed: 1)], "embedding") { g, v in g.embedding(v[0], ids: g.indices([3, 0, 3, 6, 3])) }
+    }
+
+    @Test func embeddingPaddingRowGetsNoGradient() {
+        let g = Graph()
+        let table = g.variable(randomValues(12, seed: 1), Shape(4, 3))
+        g.backward(g.sum(g.embedding(table, ids: g.indices([2, 1, 2]), paddingIndex: 1)))
+        #expect(g.grad(table) == [0, 0, 0, 0, 0, 0, 2, 2, 2, 0, 0, 0])
     }
 
     @Test func gatherAndIndexAdd() {
