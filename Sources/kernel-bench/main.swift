@@ -45,10 +45,10 @@ print("# kernel-bench: \(runs) runs per figure, \(Parallel.threads) threads (our
 
 // MARK: GEMM
 
-/// A raw cblas_sgemm call C[m×n] = op(A)·op(B) on fresh random buffers (leaked: the benchmark is short-lived).
-func rawSgemm(_ m: Int, _ n: Int, _ k: Int, transposeA: Bool = false, transposeB: Bool = false) -> () -> Void {
-    let (a, b, c) = (buffer(m * k), buffer(k * n, seed: 2), buffer(m * n, seed: 3))
-    return {
+/// A raw cblas_sgemm call C[m×n] = op(A)·op(B).
+func rawSgemm(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>,
+              _ c: UnsafeMutablePointer<Float>, transposeA: Bool = false, transposeB: Bool = false) -> () -> Void {
+    {
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), 0, c, Int32(n))
     }
@@ -57,7 +57,9 @@ func rawSgemm(_ m: Int, _ n: Int, _ k: Int, transposeA: Bool = false, transposeB
 func gflops(_ m: Int, _ n: Int, _ k: Int, _ seconds: Double) -> Double { 2 * Double(m * n * k) / seconds * 1e-9 }
 
 print("## GEMM (GFLOP/s, median and best of \(runs))\n")
-let ceilingTimes = measure([rawSgemm(512, 512, 512), rawSgemm(1024, 1024, 1024)])
+let (ca, cb, cc) = (buffer(1024 * 1024), buffer(1024 * 1024, seed: 2), buffer(1024 * 1024, seed: 3))
+let ceilingTimes = measure([rawSgemm(512, 512, 512, ca, cb, cc), rawSgemm(1024, 1024, 1024, ca, cb, cc)])
+for p in [ca, cb, cc] { p.deallocate() }
 let (ceiling512, ceiling1024) = (gflops(512, 512, 512, ceilingTimes[0].min), gflops(1024, 1024, 1024, ceilingTimes[1].min))
 let ceiling = max(ceiling512, ceiling1024)
 print("Ceiling = raw cblas_sgemm, best: 512³ \(fmt(ceiling512)), 1024³ \(fmt(ceiling1024)) "
@@ -69,8 +71,9 @@ print("|---|---|---|---|---|---|")
 /// A model GEMM through the engine (Graph.linear with bias, or Graph.matmul), against raw sgemm at the same shape.
 func engineGemm(_ name: String, _ sa: Shape, _ sb: Shape, transposeA: Bool = false, transposeB: Bool = false, bias: Bool = false) {
     let g = Graph()
-    let (a, b, biasValues) = (buffer(sa.count), buffer(sb.count, seed: 2), buffer(sb[transposeB ? 0 : 1]))
     let m = transposeA ? sa[1] : sa[0], k = transposeA ? sa[0] : sa[1], n = transposeB ? sb[0] : sb[1]
+    let (a, b, biasValues, rawOut) = (buffer(sa.count), buffer(sb.count, seed: 2), buffer(n), buffer(m * n))
+    defer { for p in [a, b, biasValues, rawOut] { p.deallocate() } }
     // Reset per call, as a training step does, so the output reuses the same arena memory.
     let engine = {
         g.reset()
@@ -81,7 +84,7 @@ func engineGemm(_ name: String, _ sa: Shape, _ sb: Shape, transposeA: Bool = fal
             }
         }
     }
-    let t = measure([engine, rawSgemm(m, n, k, transposeA: transposeA, transposeB: transposeB)])
+    let t = measure([engine, rawSgemm(m, n, k, a, b, rawOut, transposeA: transposeA, transposeB: transposeB)])
     let (best, raw) = (gflops(m, n, k, t[0].min), gflops(m, n, k, t[1].min))
     print("| \(name) [\(m)×\(k)]·[\(k)×\(n)] | \(fmt(gflops(m, n, k, t[0].median))) | \(fmt(best)) | \(fmt(100 * best / ceiling))% | "
           + "\(fmt(raw)) | \(fmt(100 * best / raw))% |")
