@@ -1,7 +1,8 @@
 // Kernel benchmark for the tensor engine at the Transformer's real shapes (d=256, 4 heads,
 // ffn 1024, vocab 8000, 4096-token batches). Every figure is a ratio to a baseline measured in the
 // same run: GEMM against raw cblas_sgemm at 512³/1024³, memory-bound kernels against memcpy.
-// Usage: swift run -c release kernel-bench [runs]   (default 5 runs per figure; min and median)
+// Usage: swift run -c release kernel-bench [runs] [gemm] [memory] [step]   (default: 5 runs, every section;
+//        min and median of the runs are reported)
 import CAllocCounter
 import CBLAS
 import Dispatch
@@ -10,6 +11,8 @@ import TesseraNN
 import TesseraTensor
 
 let runs = max(3, CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 5)
+let requested = Set(CommandLine.arguments.dropFirst(2))
+func wants(_ section: String) -> Bool { requested.isEmpty || requested.contains(section) }
 let tokens = 4096, dModel = 256, heads = 4, ffn = 1024, vocab = 8000, sentenceLength = 32
 
 /// Seconds per call of each body: min and median over `runs` timed calls after one warm-up call.
@@ -56,17 +59,8 @@ func rawSgemm(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafeMutablePointer<Float>, _ 
 
 func gflops(_ m: Int, _ n: Int, _ k: Int, _ seconds: Double) -> Double { 2 * Double(m * n * k) / seconds * 1e-9 }
 
-print("## GEMM (GFLOP/s, median and best of \(runs))\n")
-let (ca, cb, cc) = (buffer(1024 * 1024), buffer(1024 * 1024, seed: 2), buffer(1024 * 1024, seed: 3))
-let ceilingTimes = measure([rawSgemm(512, 512, 512, ca, cb, cc), rawSgemm(1024, 1024, 1024, ca, cb, cc)])
-for p in [ca, cb, cc] { p.deallocate() }
-let (ceiling512, ceiling1024) = (gflops(512, 512, 512, ceilingTimes[0].min), gflops(1024, 1024, 1024, ceilingTimes[1].min))
-let ceiling = max(ceiling512, ceiling1024)
-print("Ceiling = raw cblas_sgemm, best: 512³ \(fmt(ceiling512)), 1024³ \(fmt(ceiling1024)) "
-      + "(medians \(fmt(gflops(512, 512, 512, ceilingTimes[0].median))), \(fmt(gflops(1024, 1024, 1024, ceilingTimes[1].median)))). "
-      + "Ratios use best times (least disturbed by other load); engine and raw calls are timed alternately.\n")
-print("| case | engine median | engine best | best / ceiling | raw sgemm same shape, best | engine / raw same shape (best) |")
-print("|---|---|---|---|---|---|")
+/// Best raw sgemm GFLOP/s at 512³ or 1024³, measured at the start of the GEMM section.
+var ceiling = 0.0
 
 /// A model GEMM through the engine (Graph.linear with bias, or Graph.matmul), against raw sgemm at the same shape.
 func engineGemm(_ name: String, _ sa: Shape, _ sb: Shape, transposeA: Bool = false, transposeB: Bool = false, bias: Bool = false) {
@@ -90,21 +84,32 @@ func engineGemm(_ name: String, _ sa: Shape, _ sb: Shape, transposeA: Bool = fal
           + "\(fmt(raw)) | \(fmt(100 * best / raw))% |")
 }
 
-engineGemm("attn proj fwd (linear+bias)", Shape(tokens, dModel), Shape(dModel, dModel), transposeB: true, bias: true)
-engineGemm("fused QKV fwd (linear+bias)", Shape(tokens, dModel), Shape(3 * dModel, dModel), transposeB: true, bias: true)
-engineGemm("fc1 fwd (linear+bias)", Shape(tokens, dModel), Shape(ffn, dModel), transposeB: true, bias: true)
-engineGemm("fc2 fwd (linear+bias)", Shape(tokens, ffn), Shape(dModel, ffn), transposeB: true, bias: true)
-engineGemm("output proj fwd", Shape(tokens, dModel), Shape(vocab, dModel), transposeB: true)
-engineGemm("fc1 bwd dX = dY·W", Shape(tokens, ffn), Shape(ffn, dModel))
-engineGemm("fc1 bwd dW = dYᵀ·X", Shape(tokens, ffn), Shape(tokens, dModel), transposeA: true)
-engineGemm("output proj bwd dX = dY·E", Shape(tokens, vocab), Shape(vocab, dModel))
-engineGemm("output proj bwd dE = dYᵀ·X", Shape(tokens, vocab), Shape(tokens, dModel), transposeA: true)
+if wants("gemm") {
+    print("## GEMM (GFLOP/s, median and best of \(runs))\n")
+    let (ca, cb, cc) = (buffer(1024 * 1024), buffer(1024 * 1024, seed: 2), buffer(1024 * 1024, seed: 3))
+    let ceilingTimes = measure([rawSgemm(512, 512, 512, ca, cb, cc), rawSgemm(1024, 1024, 1024, ca, cb, cc)])
+    for p in [ca, cb, cc] { p.deallocate() }
+    let (ceiling512, ceiling1024) = (gflops(512, 512, 512, ceilingTimes[0].min), gflops(1024, 1024, 1024, ceilingTimes[1].min))
+    ceiling = max(ceiling512, ceiling1024)
+    print("Ceiling = raw cblas_sgemm, best: 512³ \(fmt(ceiling512)), 1024³ \(fmt(ceiling1024)) "
+          + "(medians \(fmt(gflops(512, 512, 512, ceilingTimes[0].median))), \(fmt(gflops(1024, 1024, 1024, ceilingTimes[1].median)))). "
+          + "Ratios use best times (least disturbed by other load); engine and raw calls are timed alternately.\n")
+    print("| case | engine median | engine best | best / ceiling | raw sgemm same shape, best | engine / raw same shape (best) |")
+    print("|---|---|---|---|---|---|")
+
+    engineGemm("attn proj fwd (linear+bias)", Shape(tokens, dModel), Shape(dModel, dModel), transposeB: true, bias: true)
+    engineGemm("fused QKV fwd (linear+bias)", Shape(tokens, dModel), Shape(3 * dModel, dModel), transposeB: true, bias: true)
+    engineGemm("fc1 fwd (linear+bias)", Shape(tokens, dModel), Shape(ffn, dModel), transposeB: true, bias: true)
+    engineGemm("fc2 fwd (linear+bias)", Shape(tokens, ffn), Shape(dModel, ffn), transposeB: true, bias: true)
+    engineGemm("output proj fwd", Shape(tokens, dModel), Shape(vocab, dModel), transposeB: true)
+    engineGemm("fc1 bwd dX = dY·W", Shape(tokens, ffn), Shape(ffn, dModel))
+    engineGemm("fc1 bwd dW = dYᵀ·X", Shape(tokens, ffn), Shape(tokens, dModel), transposeA: true)
+    engineGemm("output proj bwd dX = dY·E", Shape(tokens, vocab), Shape(vocab, dModel))
+    engineGemm("output proj bwd dE = dYᵀ·X", Shape(tokens, vocab), Shape(tokens, dModel), transposeA: true)
+}
 
 // MARK: Memory-bound kernels
 
-print("\n## Memory-bound kernels (GB/s of bytes read + written: median / best)\n")
-print("| kernel | shape | median | best | memcpy best | best / memcpy best | our 2-thread copy best |")
-print("|---|---|---|---|---|---|---|")
 
 func bandwidth(_ name: String, _ rows: Int, _ cols: Int, _ kernel: @escaping (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
     let n = rows * cols
@@ -117,21 +122,26 @@ func bandwidth(_ name: String, _ rows: Int, _ cols: Int, _ kernel: @escaping (Un
           + "\(fmt(gbs[0].best / gbs[1].best, 2)) | \(fmt(gbs[2].best)) |")
 }
 
-let gamma = buffer(dModel), beta = buffer(dModel, seed: 3), stats = buffer(2 * tokens)
-bandwidth("LayerNorm", tokens, dModel) { x, y in
-    Kernels.layerNorm(x, gamma: gamma, beta: beta, into: y, stats: stats, rows: tokens, cols: dModel, eps: 1e-5)
+if wants("memory") {
+    print("\n## Memory-bound kernels (GB/s of bytes read + written: median / best)\n")
+    print("| kernel | shape | median | best | memcpy best | best / memcpy best | our 2-thread copy best |")
+    print("|---|---|---|---|---|---|---|")
+    let gamma = buffer(dModel), beta = buffer(dModel, seed: 3), stats = buffer(2 * tokens)
+    bandwidth("LayerNorm", tokens, dModel) { x, y in
+        Kernels.layerNorm(x, gamma: gamma, beta: beta, into: y, stats: stats, rows: tokens, cols: dModel, eps: 1e-5)
+    }
+    let scoreRows = tokens / sentenceLength * heads * sentenceLength
+    bandwidth("softmax (attention, causal)", scoreRows, sentenceLength) { x, y in
+        Kernels.softmax(x, into: y, rows: scoreRows, keys: sentenceLength, queries: sentenceLength, rowsPerBatch: heads * sentenceLength,
+                        mask: AttentionMask(causal: true))
+    }
+    bandwidth("softmax (vocabulary)", tokens, vocab) { x, y in
+        Kernels.softmax(x, into: y, rows: tokens, keys: vocab, queries: tokens, rowsPerBatch: tokens, mask: .none)
+    }
+    bandwidth("GELU", tokens, ffn) { x, y in Kernels.activation(.gelu, x, into: y, count: tokens * ffn) }
+    bandwidth("ReLU", tokens, ffn) { x, y in Kernels.activation(.relu, x, into: y, count: tokens * ffn) }
+    bandwidth("dropout 0.1", tokens, ffn) { x, y in Kernels.dropout(x, into: y, count: tokens * ffn, rate: 0.1, seed: 7) }
 }
-let scoreRows = tokens / sentenceLength * heads * sentenceLength
-bandwidth("softmax (attention, causal)", scoreRows, sentenceLength) { x, y in
-    Kernels.softmax(x, into: y, rows: scoreRows, keys: sentenceLength, queries: sentenceLength, rowsPerBatch: heads * sentenceLength,
-                    mask: AttentionMask(causal: true))
-}
-bandwidth("softmax (vocabulary)", tokens, vocab) { x, y in
-    Kernels.softmax(x, into: y, rows: tokens, keys: vocab, queries: tokens, rowsPerBatch: tokens, mask: .none)
-}
-bandwidth("GELU", tokens, ffn) { x, y in Kernels.activation(.gelu, x, into: y, count: tokens * ffn) }
-bandwidth("ReLU", tokens, ffn) { x, y in Kernels.activation(.relu, x, into: y, count: tokens * ffn) }
-bandwidth("dropout 0.1", tokens, ffn) { x, y in Kernels.dropout(x, into: y, count: tokens * ffn, rate: 0.1, seed: 7) }
 
 // MARK: Training step: allocations and time
 
@@ -170,25 +180,27 @@ final class MiniModel {
     }
 }
 
-let model = MiniModel()
-let adam = Adam(parameters: model.parameters)
-let graph = Graph(seed: 3)
-var rng = SplitMix64(seed: 9)
-let ids = (0..<tokens).map { _ in Int32(2 + rng.next() % UInt64(vocab - 2)) }
-let targets = (0..<tokens).map { _ in Int32(2 + rng.next() % UInt64(vocab - 2)) }
-for _ in 0..<3 { model.step(graph, adam, ids: ids, targets: targets) }
-let steadySteps = 5
-let (heapBefore, arenaBefore) = (tsr_alloc_count(), graph.arena.systemAllocations)
-for _ in 0..<steadySteps { model.step(graph, adam, ids: ids, targets: targets) }
-let heapPerStep = Double(tsr_alloc_count() - heapBefore) / Double(steadySteps)
-let arenaPerStep = Double(graph.arena.systemAllocations - arenaBefore) / Double(steadySteps)
-let stepTime = measure { model.step(graph, adam, ids: ids, targets: targets) }
+if wants("step") {
+    let model = MiniModel()
+    let adam = Adam(parameters: model.parameters)
+    let graph = Graph(seed: 3)
+    var rng = SplitMix64(seed: 9)
+    let ids = (0..<tokens).map { _ in Int32(2 + rng.next() % UInt64(vocab - 2)) }
+    let targets = (0..<tokens).map { _ in Int32(2 + rng.next() % UInt64(vocab - 2)) }
+    for _ in 0..<3 { model.step(graph, adam, ids: ids, targets: targets) }
+    let steadySteps = 5
+    let (heapBefore, arenaBefore) = (tsr_alloc_count(), graph.arena.systemAllocations)
+    for _ in 0..<steadySteps { model.step(graph, adam, ids: ids, targets: targets) }
+    let heapPerStep = Double(tsr_alloc_count() - heapBefore) / Double(steadySteps)
+    let arenaPerStep = Double(graph.arena.systemAllocations - arenaBefore) / Double(steadySteps)
+    let stepTime = measure { model.step(graph, adam, ids: ids, targets: targets) }
 
-print("\n## Training step (1 pre-norm encoder layer + tied vocab projection + label-smoothed CE + Adam, \(tokens) tokens)\n")
-print("| figure | value |")
-print("|---|---|")
-print("| heap allocations per steady-state step (all malloc/calloc/realloc/memalign calls in the process) | \(fmt(heapPerStep)) |")
-print("| arena growths per steady-state step (tensor memory from the system) | \(fmt(arenaPerStep)) |")
-print("| arena reserved | \(graph.arena.reservedBytes >> 20) MiB |")
-print("| step time median / best | \(fmt(stepTime.median * 1e3)) ms / \(fmt(stepTime.min * 1e3)) ms |")
-print("| tokens/s (median) | \(fmt(Double(tokens) / stepTime.median, 0)) |")
+    print("\n## Training step (1 pre-norm encoder layer + tied vocab projection + label-smoothed CE + Adam, \(tokens) tokens)\n")
+    print("| figure | value |")
+    print("|---|---|")
+    print("| heap allocations per steady-state step (all malloc/calloc/realloc/memalign calls in the process) | \(fmt(heapPerStep)) |")
+    print("| arena growths per steady-state step (tensor memory from the system) | \(fmt(arenaPerStep)) |")
+    print("| arena reserved | \(graph.arena.reservedBytes >> 20) MiB |")
+    print("| step time median / best | \(fmt(stepTime.median * 1e3)) ms / \(fmt(stepTime.min * 1e3)) ms |")
+    print("| tokens/s (median) | \(fmt(Double(tokens) / stepTime.median, 0)) |")
+}
