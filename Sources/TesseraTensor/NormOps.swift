@@ -17,11 +17,12 @@ extension Graph {
                                   dgamma: gradIfNeeded(gamma), dbeta: gradIfNeeded(beta), rows: s.rows, cols: s.last)
     }
 
-    /// Fused masked softmax over the last axis. For attention scores [batch, heads, queries, keys]
-    /// pass the mask with `queries` and the batch layout; with `.none` it is a plain softmax.
-    public func softmax(_ x: Var, mask: AttentionMask = .none, queries: Int? = nil) -> Var {
+    /// Fused masked softmax over the last axis. Scores are laid out [..., queries, keys] (e.g.
+    /// [batch, heads, queries, keys]); the key padding mask is [batch, keys] with batch the leading
+    /// axis. With `.none` it is a plain softmax.
+    public func softmax(_ x: Var, mask: AttentionMask = .none) -> Var {
         let s = shape(x)
-        let q = queries ?? s.rows
+        let q = s.rank >= 2 ? s[s.rank - 2] : 1
         let out = output(s, inputs: x)
         let rowsPerBatch = mask.keyPadding.map { s.rows / ($0.count / s.last) } ?? s.rows
         Kernels.softmax(ptr(x), into: ptr(out), rows: s.rows, keys: s.last, queries: q, rowsPerBatch: rowsPerBatch, mask: mask)

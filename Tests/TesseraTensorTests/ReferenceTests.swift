@@ -166,4 +166,21 @@ import Testing
         for (i, row) in [2, 0, 2].enumerated() { for c in 0..<3 { expected[row * 3 + c] += Double(src[i * 3 + c]) } }
         close(added, expected, "indexAddRows")
     }
+
+    @Test func maskedSoftmaxOnAttentionShapedScores() {
+        let (b, h, tq, tk) = (2, 2, 3, 5)
+        let x = randomValues(b * h * tq * tk, seed: 7, scale: 3)
+        let pad: [Int32] = [0, 0, 0, 1, 1, 0, 1, 0, 0, 0]
+        let g = Graph()
+        let p = g.array(g.softmax(g.constant(x, Shape(b, h, tq, tk)), mask: AttentionMask(keyPadding: g.indices(pad), causal: true)))
+        var ref = [Double]()
+        for bi in 0..<b { for _ in 0..<h { for i in 0..<tq {
+            let visible = (0..<tk).map { j in pad[bi * tk + j] == 0 && j <= i + tk - tq }
+            let row = x[(ref.count)..<(ref.count + tk)].map(Double.init)
+            let e = (0..<tk).map { visible[$0] ? Foundation.exp(row[$0]) : 0 }
+            ref += e.map { $0 / e.reduce(0, +) }
+        } } }
+        close(p, ref, "masked softmax")
+        #expect(zip(p, ref).allSatisfy { ($1 == 0) == ($0 == 0) }, "masked positions must be exactly 0")
+    }
 }
