@@ -80,9 +80,14 @@ public final class Graph {
 
     /// A constant copied into the arena.
     public func constant(_ values: [Float], _ shape: Shape) -> Var {
+        values.withUnsafeBufferPointer { constant($0, shape) }
+    }
+
+    /// A constant copied into the arena from caller memory (e.g. a memory-mapped file).
+    public func constant(_ values: UnsafeBufferPointer<Float>, _ shape: Shape) -> Var {
         precondition(values.count == shape.count, "constant: \(values.count) values for shape \(shape)")
         let p = arena.allocate(floats: shape.count)
-        values.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: shape.count) }
+        if let base = values.baseAddress { p.update(from: base, count: shape.count) }
         return addNode(p, shape, requiresGrad: false)
     }
 
@@ -105,8 +110,13 @@ public final class Graph {
     }
 
     public func indices(_ values: [Int32]) -> Indices {
+        values.withUnsafeBufferPointer { indices($0) }
+    }
+
+    /// Integer ids copied into the arena from caller memory (e.g. a memory-mapped corpus).
+    public func indices(_ values: UnsafeBufferPointer<Int32>) -> Indices {
         let p = arena.allocate(indices: values.count)
-        values.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: values.count) }
+        if let base = values.baseAddress { p.update(from: base, count: values.count) }
         return Indices(pointer: UnsafePointer(p), count: values.count)
     }
 
