@@ -79,6 +79,13 @@ public func forLanes(_ count: Int, _ body: (Int, Int) -> Void) {
     if j < count { body(j, count &- j) }
 }
 
+/// `forLanes` over the elements of `range`; offsets passed to body are absolute.
+@inline(__always)
+public func forLanes(_ range: Range<Int>, _ body: (Int, Int) -> Void) {
+    let start = range.lowerBound
+    forLanes(range.count) { i, l in body(start &+ i, l) }
+}
+
 /// Loads min(n, 8) lanes from p; missing lanes get `fill`.
 @inline(__always)
 public func load8(_ p: UnsafePointer<Float>, _ n: Int, fill: Float = 0) -> F8 {

@@ -25,12 +25,12 @@ public enum Kernels {
     /// Elements per thread below which splitting across threads costs more than it gains.
     nonisolated(unsafe) static var grain = 1 << 15
 
-    /// Runs `body(offset, lanes)` over 0..<n in 8-lane blocks (the last one partial), in parallel.
+    /// Splits 0..<n into per-thread ranges that start on 8-lane boundaries and calls `body` on each;
+    /// the body loops with `forLanes(range)`, so its per-element code is inlined into that loop.
     @inline(__always)
-    static func blocks(_ n: Int, _ body: (Int, Int) -> Void) {
+    static func blocks(_ n: Int, _ body: (Range<Int>) -> Void) {
         Parallel.forRanges((n + 7) / 8, grain: grain / 8) { range in
-            let start = range.lowerBound * 8
-            forLanes(Swift.min(n, range.upperBound * 8) - start) { i, l in body(start + i, l) }
+            body((range.lowerBound * 8)..<Swift.min(n, range.upperBound * 8))
         }
     }
 
@@ -46,12 +46,12 @@ public enum Kernels {
     public static func accumulate(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int,
                                   alpha: Float = 1) {
         let (xs, ys) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(y))
-        blocks(n) { i, l in store8(load8(ys.p + i, l) + alpha * load8(xs.p + i, l), ys.p + i, l) }
+        blocks(n) { range in forLanes(range) { i, l in store8(load8(ys.p + i, l) + alpha * load8(xs.p + i, l), ys.p + i, l) } }
     }
 
     public static func copy(_ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, count n: Int) {
         let (xs, ys) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(y))
-        blocks(n) { i, l in store8(load8(xs.p + i, l), ys.p + i, l) }
+        blocks(n) { range in forLanes(range) { i, l in store8(load8(xs.p + i, l), ys.p + i, l) } }
     }
 
     /// out[r, :] = a[r, :] + b[r mod bRows, :] where b has `bCount` elements (broadcast over rows).
@@ -60,7 +60,7 @@ public enum Kernels {
         let (aS, bS, oS) = (SharedPointer(UnsafeMutablePointer(mutating: a)),
                             SharedPointer(UnsafeMutablePointer(mutating: b)), SharedPointer(out))
         if bCount == n {
-            blocks(n) { i, l in store8(load8(aS.p + i, l) + load8(bS.p + i, l), oS.p + i, l) }
+            blocks(n) { range in forLanes(range) { i, l in store8(load8(aS.p + i, l) + load8(bS.p + i, l), oS.p + i, l) } }
             return
         }
         rows(n / bCount, cols: bCount) { r in
@@ -91,7 +91,7 @@ public enum Kernels {
 
     public static func activation(_ kind: Activation, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int) {
         let (xs, ys) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(y))
-        blocks(n) { i, l in store8(kind.value(load8(xs.p + i, l)), ys.p + i, l) }
+        blocks(n) { range in forLanes(range) { i, l in store8(kind.value(load8(xs.p + i, l)), ys.p + i, l) } }
     }
 
     /// Inverted dropout: y = x · mask / (1 − rate), mask drawn from (seed, element index).
@@ -99,10 +99,10 @@ public enum Kernels {
                                rate: Float, seed: UInt64) {
         let (xs, ys) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(y))
         let threshold = dropoutThreshold(rate), scale = 1 / (1 - rate)
-        blocks(n) { i, l in
+        blocks(n) { range in forLanes(range) { i, l in
             let m = CounterHash.dropoutScale(seed: seed, start: i, threshold: threshold, scale: scale)
             store8(load8(xs.p + i, l) * m, ys.p + i, l)
-        }
+        } }
     }
 
     static func dropoutThreshold(_ rate: Float) -> Float { (rate * 65536).rounded() }

@@ -151,7 +151,7 @@ extension Graph {
         guard let dx = gradIfNeeded(x) else { return }
         let g = gradPointer(out)[0] * factor
         let dxs = SharedPointer(dx)
-        Kernels.blocks(shape(x).count) { i, l in store8(load8(dxs.p + i, l) + g, dxs.p + i, l) }
+        Kernels.blocks(shape(x).count) { range in forLanes(range) { i, l in store8(load8(dxs.p + i, l) + g, dxs.p + i, l) } }
     }
 
     /// Sums over the leading axes: x [.., C] → [C] (e.g. per-expert router mass for balancing losses).
