@@ -98,23 +98,27 @@ extension Kernels {
     /// A row with no visible key becomes all zeros.
     @inline(__always)
     static func softmaxRow(_ row: UnsafeMutablePointer<Float>, keys: Int, visible: Int, padding: UnsafePointer<Int32>?) {
+        // Only the 8-lane blocks holding visible keys are exponentiated (about half the work of a
+        // causal row): the rest of the last such block is masked, later blocks are zeroed.
+        let span = min(keys, (visible + 7) / 8 * 8)
+        for j in visible..<span { row[j] = -.infinity }
+        forLanes(span..<keys) { j, l in store8(F8(), row + j, l) }
         if let padding {
             for j in 0..<visible where padding[j] != 0 { row[j] = -.infinity }
         }
-        for j in visible..<keys { row[j] = -.infinity }
         var mx = F8(repeating: -.infinity)
-        forLanes(keys) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
+        forLanes(span) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
         let m = FastMath.max(mx)
-        if m == -.infinity { row.update(repeating: 0, count: keys); return }
+        if m == -.infinity { row.update(repeating: 0, count: span); return }
         var sum = F8()
-        forLanes(keys) { j, l in
+        forLanes(span) { j, l in
             let v = load8(row + j, l, fill: -.infinity)
             let e = FastMath.exp(v - m).replacing(with: 0, where: v .== -.infinity)
             sum += e
             store8(e, row + j, l)
         }
         let inv = 1 / FastMath.sum(sum)
-        forLanes(keys) { j, l in
+        forLanes(span) { j, l in
             store8(load8(row + j, l) * inv, row + j, l)
         }
     }
