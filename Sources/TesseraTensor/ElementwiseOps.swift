@@ -105,11 +105,7 @@ extension Graph {
 
     func activationBackward(_ x: Var, _ out: Var, _ kind: Activation) {
         guard let dx = gradIfNeeded(x) else { return }
-        let (dy, xs, g) = (SharedPointer(gradPointer(out)), SharedPointer(ptr(x)), SharedPointer(dx))
-        Kernels.blocks(shape(x).count) { range in forLanes(range) { i, l in
-            let d = kind.derivative(load8(xs.p + i, l))
-            store8(load8(g.p + i, l) + load8(dy.p + i, l) * d, g.p + i, l)
-        } }
+        Kernels.activationBackward(kind, ptr(x), gradPointer(out), into: dx, count: shape(x).count)
     }
 
     /// Inverted dropout when training; the identity otherwise. The mask depends only on the graph's

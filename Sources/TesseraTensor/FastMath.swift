@@ -47,6 +47,13 @@ public enum FastMath {
         return (x * cdf, cdf + x * e * 0.3989422804014327)
     }
 
+    @inline(__always)
+    public static func relu(_ x: F8) -> F8 { x.replacing(with: 0, where: x .< 0) }
+
+    /// dy where x > 0, else 0.
+    @inline(__always)
+    public static func reluGradient(_ x: F8, _ dy: F8) -> F8 { dy.replacing(with: 0, where: x .<= 0) }
+
     /// tanh(x) = 1 − 2/(e^{2x}+1), accurate to a few 1e-7 absolute.
     @inline(__always)
     public static func tanh(_ x: F8) -> F8 {

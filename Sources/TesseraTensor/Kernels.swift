@@ -1,22 +1,6 @@
 /// Pointwise nonlinearities of the feed-forward layers.
 public enum Activation: String, Codable, Sendable {
     case relu, gelu
-
-    @inline(__always)
-    func value(_ x: F8) -> F8 {
-        switch self {
-        case .relu: return x.replacing(with: 0, where: x .< 0)
-        case .gelu: return FastMath.gelu(x).value
-        }
-    }
-
-    @inline(__always)
-    func derivative(_ x: F8) -> F8 {
-        switch self {
-        case .relu: return F8(repeating: 0).replacing(with: 1, where: x .> 0)
-        case .gelu: return FastMath.gelu(x).derivative
-        }
-    }
 }
 
 /// Raw, allocation-free kernels over contiguous Float buffers. Graph ops call these; the benchmark
@@ -89,9 +73,32 @@ public enum Kernels {
         }
     }
 
+    /// The switch stays outside the loops: each loop then inlines its own per-lane code.
     public static func activation(_ kind: Activation, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int) {
         let (xs, ys) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(y))
-        blocks(n) { range in forLanes(range) { i, l in store8(kind.value(load8(xs.p + i, l)), ys.p + i, l) } }
+        switch kind {
+        case .relu:
+            blocks(n) { range in forLanes(range) { i, l in store8(FastMath.relu(load8(xs.p + i, l)), ys.p + i, l) } }
+        case .gelu:
+            blocks(n) { range in forLanes(range) { i, l in store8(FastMath.gelu(load8(xs.p + i, l)).value, ys.p + i, l) } }
+        }
+    }
+
+    /// dx += dy · activation′(x)
+    static func activationBackward(_ kind: Activation, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                   into dx: UnsafeMutablePointer<Float>, count n: Int) {
+        let (xs, dys, dxs) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(UnsafeMutablePointer(mutating: dy)),
+                              SharedPointer(dx))
+        switch kind {
+        case .relu:
+            blocks(n) { range in forLanes(range) { i, l in
+                store8(load8(dxs.p + i, l) + FastMath.reluGradient(load8(xs.p + i, l), load8(dys.p + i, l)), dxs.p + i, l)
+            } }
+        case .gelu:
+            blocks(n) { range in forLanes(range) { i, l in
+                store8(load8(dxs.p + i, l) + load8(dys.p + i, l) * FastMath.gelu(load8(xs.p + i, l)).derivative, dxs.p + i, l)
+            } }
+        }
     }
 
     /// Inverted dropout: y = x · mask / (1 − rate), mask drawn from (seed, element index).
