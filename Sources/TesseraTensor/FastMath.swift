@@ -47,6 +47,13 @@ public enum FastMath {
         return (x * cdf, cdf + x * e * 0.3989422804014327)
     }
 
+    /// exp(x), and exactly 0 where x is −∞ (masked entries).
+    @inline(__always)
+    public static func expOrZero(_ x: F8) -> F8 { exp(x).replacing(with: 0, where: x .== -.infinity) }
+
+    @inline(__always)
+    public static func square(_ x: F8) -> F8 { x * x }
+
     @inline(__always)
     public static func relu(_ x: F8) -> F8 { x.replacing(with: 0, where: x .< 0) }
 

@@ -30,11 +30,8 @@ extension Kernels {
             forLanes(cols) { j, l in acc += load8(xr + j, l) }
             let mean = FastMath.sum(acc) / Float(cols)
             var sq = F8()
-            forLanes(cols) { j, l in
-                var d = load8(xr + j, l) - mean
-                if l < 8 { d = d.replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(l)) }
-                sq += d * d
-            }
+            // Missing tail lanes load as the mean, so they add nothing.
+            forLanes(cols) { j, l in sq += FastMath.square(load8(xr + j, l, fill: mean) - mean) }
             let rstd = 1 / (FastMath.sum(sq) / Float(cols) + eps).squareRoot()
             forLanes(cols) { j, l in
                 store8((load8(xr + j, l) - mean) * rstd * load8(gs.p + j, l) + load8(bs.p + j, l), yr + j, l)
@@ -160,11 +157,7 @@ extension Kernels {
         forLanes(n) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
         let m = FastMath.max(mx)
         var s = F8()
-        forLanes(n) { j, l in
-            var e = FastMath.exp(load8(row + j, l) - m)
-            if l < 8 { e = e.replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(l)) }
-            s += e
-        }
+        forLanes(n) { j, l in s += FastMath.expOrZero(load8(row + j, l, fill: -.infinity) - m) }
         return m + log(FastMath.sum(s))
     }
 }
