@@ -133,7 +133,8 @@ public final class Graph {
 
     public func scalar(_ v: Var) -> Float { node(v).value[0] }
 
-    /// Gradient after `backward`, or nil if no gradient reached `v`.
+    /// Gradient of a leaf (`variable`, `param`, `constant` views) after `backward`, or nil if none
+    /// reached it. Gradients of op outputs are recycled during backward and read as nil.
     public func grad(_ v: Var) -> [Float]? {
         let n = node(v)
         guard let g = grads[Int(n.root)] else { return nil }

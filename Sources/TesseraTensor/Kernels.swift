@@ -38,7 +38,7 @@ public enum Kernels {
         blocks(n) { range in forLanes(range) { i, l in store8(load8(xs.p + i, l), ys.p + i, l) } }
     }
 
-    /// out[r, :] = a[r, :] + b[r mod bRows, :] where b has `bCount` elements (broadcast over rows).
+    /// out = a + b, where b has `bCount` elements and repeats over the n / bCount rows of a.
     public static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, bCount: Int,
                            into out: UnsafeMutablePointer<Float>, count n: Int) {
         let (aS, bS, oS) = (SharedPointer(UnsafeMutablePointer(mutating: a)),
@@ -49,12 +49,7 @@ public enum Kernels {
         }
         rows(n / bCount, cols: bCount) { r in
             let (ar, orow) = (aS.p + r * bCount, oS.p + r * bCount)
-            var j = 0
-            while j < bCount {
-                let l = Swift.min(8, bCount - j)
-                store8(load8(ar + j, l) + load8(bS.p + j, l), orow + j, l)
-                j += 8
-            }
+            forLanes(bCount) { j, l in store8(load8(ar + j, l) + load8(bS.p + j, l), orow + j, l) }
         }
     }
 
