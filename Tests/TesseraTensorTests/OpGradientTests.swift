@@ -88,6 +88,13 @@ import Testing
         }
     }
 
+    @Test func attentionOverAPartlyFilledKeyCache() {
+        let q = input(Shape(2, 1, 8), seed: 1), k = input(Shape(2, 6, 8), seed: 2), v = input(Shape(2, 6, 8), seed: 3)
+        checker.check([q, k, v], "attention keyLength") { g, v in
+            g.attention(query: v[0], key: v[1], value: v[2], heads: 2, mask: AttentionMask(causal: true), keyLength: 4)
+        }
+    }
+
     @Test func attentionWithDropoutAndSharedInput() {
         checker.check([input(Shape(2, 4, 6), seed: 1)], "self attention dropout") { g, v in
             g.attention(query: v[0], key: v[0], value: v[0], heads: 3, dropout: 0.2)

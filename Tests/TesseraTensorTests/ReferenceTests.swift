@@ -183,4 +183,19 @@ import Testing
         close(p, ref, "masked softmax")
         #expect(zip(p, ref).allSatisfy { ($1 == 0) == ($0 == 0) }, "masked positions must be exactly 0")
     }
+
+    /// Attention over the first t positions of a cache equals attention over those positions copied out.
+    @Test func keyLengthMatchesACompactedCache() {
+        let (b, capacity, t, d) = (2, 7, 4, 6)
+        let q = randomValues(b * d, seed: 1), k = randomValues(b * capacity * d, seed: 2), v = randomValues(b * capacity * d, seed: 3)
+        func firstRows(_ x: [Float]) -> [Float] { (0..<b).flatMap { x[($0 * capacity * d)..<($0 * capacity * d + t * d)] } }
+        let g = Graph()
+        let pad = [Int32](repeating: 0, count: b * capacity)
+        let cached = g.attention(query: g.constant(q, Shape(b, 1, d)), key: g.constant(k, Shape(b, capacity, d)),
+                                 value: g.constant(v, Shape(b, capacity, d)), heads: 2,
+                                 mask: AttentionMask(keyPadding: g.indices(pad), causal: true), keyLength: t)
+        let compact = g.attention(query: g.constant(q, Shape(b, 1, d)), key: g.constant(firstRows(k), Shape(b, t, d)),
+                                  value: g.constant(firstRows(v), Shape(b, t, d)), heads: 2, mask: AttentionMask(causal: true))
+        #expect(g.array(cached) == g.array(compact))
+    }
 }
