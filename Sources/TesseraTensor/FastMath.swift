@@ -61,12 +61,6 @@ public enum FastMath {
     @inline(__always)
     public static func reluGradient(_ x: F8, _ dy: F8) -> F8 { dy.replacing(with: 0, where: x .<= 0) }
 
-    /// tanh(x) = 1 − 2/(e^{2x}+1), accurate to a few 1e-7 absolute.
-    @inline(__always)
-    public static func tanh(_ x: F8) -> F8 {
-        1 - 2 / (exp(2 * x) + 1)
-    }
-
     /// Horizontal sum in a fixed lane order (deterministic).
     @inline(__always)
     static func sum(_ v: F8) -> Float {

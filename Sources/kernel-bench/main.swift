@@ -44,7 +44,7 @@ func buffer(_ count: Int, seed: UInt64 = 1) -> UnsafeMutablePointer<Float> {
 func fmt(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
 
 BLAS.setThreads(Parallel.threads)
-print("# kernel-bench: \(runs) runs per figure, \(Parallel.threads) threads (ours and OpenBLAS), shared noisy machine\n")
+print("# kernel-bench: \(runs) runs per figure, \(Parallel.threads) threads of ours, \(BLAS.threads) OpenBLAS threads, shared noisy machine\n")
 
 // MARK: GEMM
 

@@ -165,6 +165,8 @@ import Testing
         var expected = base.map(Double.init)
         for (i, row) in [2, 0, 2].enumerated() { for c in 0..<3 { expected[row * 3 + c] += Double(src[i * 3 + c]) } }
         close(added, expected, "indexAddRows")
+        let combined = g.array(g.indexAddRows(g.zeros(Shape(2, 3)), source: g.constant(src, Shape(3, 3)), indices: g.indices([1, 1, 0])))
+        close(combined, (0..<3).map { Double(src[6 + $0]) } + (0..<3).map { Double(src[$0]) + Double(src[3 + $0]) }, "combine onto zeros")
     }
 
     @Test func maskedSoftmaxOnAttentionShapedScores() {
