@@ -95,6 +95,6 @@ public final class Embedding: Module {
 
     /// ids → [ids.count, dimension].
     public func callAsFunction(_ g: Graph, _ ids: Indices) -> Var {
-        g.embedding(g.param(weight), ids: ids)
+        g.embedding(g.param(weight), ids: ids, paddingIndex: config.paddingIndex.map(Int32.init) ?? -1)
     }
 }

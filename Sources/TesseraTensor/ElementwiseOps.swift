@@ -28,7 +28,7 @@ extension Graph {
         precondition(shape(a) == shape(b), "mul: \(shape(a)) vs \(shape(b))")
         let out = output(shape(a), inputs: a, b)
         let (x, y, o) = (SharedPointer(ptr(a)), SharedPointer(ptr(b)), SharedPointer(ptr(out)))
-        Kernels.blocks(shape(a).count) { i, l in store8(load8(x.p + i, l) * load8(y.p + i, l), o.p + i, l) }
+        Kernels.blocks(shape(a).count) { range in forLanes(range) { i, l in store8(load8(x.p + i, l) * load8(y.p + i, l), o.p + i, l) } }
         record(.mul(a: a, b: b, out: out))
         return out
     }
@@ -38,7 +38,7 @@ extension Graph {
         func accumulate(into target: Var, times other: Var) {
             guard let g = gradIfNeeded(target) else { return }
             let (gs, os) = (SharedPointer(g), SharedPointer(ptr(other)))
-            Kernels.blocks(n) { i, l in store8(load8(gs.p + i, l) + load8(dy.p + i, l) * load8(os.p + i, l), gs.p + i, l) }
+            Kernels.blocks(n) { range in forLanes(range) { i, l in store8(load8(gs.p + i, l) + load8(dy.p + i, l) * load8(os.p + i, l), gs.p + i, l) } }
         }
         accumulate(into: a, times: b)
         accumulate(into: b, times: a)
@@ -48,7 +48,7 @@ extension Graph {
     public func scale(_ x: Var, _ factor: Float) -> Var {
         let out = output(shape(x), inputs: x)
         let (xs, o) = (SharedPointer(ptr(x)), SharedPointer(ptr(out)))
-        Kernels.blocks(shape(x).count) { i, l in store8(load8(xs.p + i, l) * factor, o.p + i, l) }
+        Kernels.blocks(shape(x).count) { range in forLanes(range) { i, l in store8(load8(xs.p + i, l) * factor, o.p + i, l) } }
         record(.scale(x: x, out: out, factor: factor))
         return out
     }
@@ -105,11 +105,7 @@ extension Graph {
 
     func activationBackward(_ x: Var, _ out: Var, _ kind: Activation) {
         guard let dx = gradIfNeeded(x) else { return }
-        let (dy, xs, g) = (SharedPointer(gradPointer(out)), SharedPointer(ptr(x)), SharedPointer(dx))
-        Kernels.blocks(shape(x).count) { i, l in
-            let d = kind.derivative(load8(xs.p + i, l))
-            store8(load8(g.p + i, l) + load8(dy.p + i, l) * d, g.p + i, l)
-        }
+        Kernels.activationBackward(kind, ptr(x), gradPointer(out), into: dx, count: shape(x).count)
     }
 
     /// Inverted dropout when training; the identity otherwise. The mask depends only on the graph's
@@ -128,9 +124,9 @@ extension Graph {
         guard let dx = gradIfNeeded(x) else { return }
         let (dy, g) = (SharedPointer(gradPointer(out)), SharedPointer(dx))
         let threshold = Kernels.dropoutThreshold(rate), scale = 1 / (1 - rate)
-        Kernels.blocks(shape(x).count) { i, l in
+        Kernels.blocks(shape(x).count) { range in forLanes(range) { i, l in
             let m = CounterHash.dropoutScale(seed: seed, start: i, threshold: threshold, scale: scale)
             store8(load8(g.p + i, l) + load8(dy.p + i, l) * m, g.p + i, l)
-        }
+        } }
     }
 }

@@ -47,11 +47,19 @@ public enum FastMath {
         return (x * cdf, cdf + x * e * 0.3989422804014327)
     }
 
-    /// tanh(x) = 1 − 2/(e^{2x}+1), accurate to a few 1e-7 absolute.
+    /// exp(x), and exactly 0 where x is −∞ (masked entries).
     @inline(__always)
-    public static func tanh(_ x: F8) -> F8 {
-        1 - 2 / (exp(2 * x) + 1)
-    }
+    public static func expOrZero(_ x: F8) -> F8 { exp(x).replacing(with: 0, where: x .== -.infinity) }
+
+    @inline(__always)
+    public static func square(_ x: F8) -> F8 { x * x }
+
+    @inline(__always)
+    public static func relu(_ x: F8) -> F8 { x.replacing(with: 0, where: x .< 0) }
+
+    /// dy where x > 0, else 0.
+    @inline(__always)
+    public static func reluGradient(_ x: F8, _ dy: F8) -> F8 { dy.replacing(with: 0, where: x .<= 0) }
 
     /// Horizontal sum in a fixed lane order (deterministic).
     @inline(__always)
@@ -77,6 +85,13 @@ public func forLanes(_ count: Int, _ body: (Int, Int) -> Void) {
         j &+= 8
     }
     if j < count { body(j, count &- j) }
+}
+
+/// `forLanes` over the elements of `range`; offsets passed to body are absolute.
+@inline(__always)
+public func forLanes(_ range: Range<Int>, _ body: (Int, Int) -> Void) {
+    let start = range.lowerBound
+    forLanes(range.count) { i, l in body(start &+ i, l) }
 }
 
 /// Loads min(n, 8) lanes from p; missing lanes get `fill`.

@@ -32,6 +32,7 @@ public final class Graph {
     var grads: [UnsafeMutablePointer<Float>?] = []
     var records: [Record] = []
     var operandLists: [Int32] = []
+    var recycledGradients = BufferRecycler()
     private(set) var generation: UInt32 = 0
     /// Dropout and other stochastic ops draw their seeds from here; same seed → same step.
     public var rng: SplitMix64
@@ -55,6 +56,7 @@ public final class Graph {
         grads.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)
         operandLists.removeAll(keepingCapacity: true)
+        recycledGradients.clear()
         arena.reset()
         generation &+= 1
     }
@@ -78,9 +80,14 @@ public final class Graph {
 
     /// A constant copied into the arena.
     public func constant(_ values: [Float], _ shape: Shape) -> Var {
+        values.withUnsafeBufferPointer { constant($0, shape) }
+    }
+
+    /// A constant copied into the arena from caller memory (e.g. a memory-mapped file).
+    public func constant(_ values: UnsafeBufferPointer<Float>, _ shape: Shape) -> Var {
         precondition(values.count == shape.count, "constant: \(values.count) values for shape \(shape)")
         let p = arena.allocate(floats: shape.count)
-        values.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: shape.count) }
+        if let base = values.baseAddress { p.update(from: base, count: shape.count) }
         return addNode(p, shape, requiresGrad: false)
     }
 
@@ -103,8 +110,13 @@ public final class Graph {
     }
 
     public func indices(_ values: [Int32]) -> Indices {
+        values.withUnsafeBufferPointer { indices($0) }
+    }
+
+    /// Integer ids copied into the arena from caller memory (e.g. a memory-mapped corpus).
+    public func indices(_ values: UnsafeBufferPointer<Int32>) -> Indices {
         let p = arena.allocate(indices: values.count)
-        values.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: values.count) }
+        if let base = values.baseAddress { p.update(from: base, count: values.count) }
         return Indices(pointer: UnsafePointer(p), count: values.count)
     }
 
@@ -121,7 +133,8 @@ public final class Graph {
 
     public func scalar(_ v: Var) -> Float { node(v).value[0] }
 
-    /// Gradient after `backward`, or nil if no gradient reached `v`.
+    /// Gradient of a leaf (`variable`, `param`, `constant` views) after `backward`, or nil if none
+    /// reached it. Gradients of op outputs are recycled during backward and read as nil.
     public func grad(_ v: Var) -> [Float]? {
         let n = node(v)
         guard let g = grads[Int(n.root)] else { return nil }
@@ -157,6 +170,7 @@ public final class Graph {
         gradPointer(loss)[0] += seed
         for record in records.reversed() where hasGrad(record.output) {
             runBackward(record)
+            recycleGradient(of: record.output)
         }
     }
 
@@ -204,10 +218,19 @@ public final class Graph {
         let root = Int(n.root)
         if let g = grads[root] { return g + n.offset }
         let count = nodes[root].shape.count
-        let g = arena.allocate(floats: count)
+        let g = recycledGradients.take(count) ?? arena.allocate(floats: count)
         g.update(repeating: 0, count: count)
         grads[root] = g
         return g + n.offset
+    }
+
+    /// Once the op producing `v` has run its backward, every consumer of v (and of its views) already
+    /// has, so v's gradient is dead and its memory can serve a later gradient of the same size.
+    private func recycleGradient(of v: Var) {
+        let n = node(v)
+        guard n.root == v.id, let g = grads[Int(v.id)] else { return }
+        recycledGradients.give(g, count: n.shape.count)
+        grads[Int(v.id)] = nil
     }
 
     /// Gradient pointer if `v` wants one, nil otherwise (inputs that are constants).
@@ -225,4 +248,20 @@ public final class Graph {
     func operand(_ i: Int32) -> Var { Var(id: operandLists[Int(i)], generation: generation) }
 
     func nextSeed() -> UInt64 { rng.next() }
+}
+
+/// Free gradient buffers of the current step, matched by exact size (layers repeat the same shapes).
+struct BufferRecycler {
+    private var free: [(count: Int, pointer: UnsafeMutablePointer<Float>)] = []
+
+    init() { free.reserveCapacity(512) }
+
+    mutating func take(_ count: Int) -> UnsafeMutablePointer<Float>? {
+        guard let i = free.lastIndex(where: { $0.count == count }) else { return nil }
+        return free.remove(at: i).pointer
+    }
+
+    mutating func give(_ pointer: UnsafeMutablePointer<Float>, count: Int) { free.append((count, pointer)) }
+
+    mutating func clear() { free.removeAll(keepingCapacity: true) }
 }

@@ -1,11 +1,12 @@
 extension Kernels {
-    /// dst[indices[i]] += src[i] for rows of `width`. Rows are added in index order (duplicates are
-    /// deterministic); threads split the columns, never the rows.
-    static func scatterAddRows(_ src: UnsafePointer<Float>, indices: Indices, width: Int, into dst: UnsafeMutablePointer<Float>) {
+    /// dst[indices[i]] += src[i] for rows of `width`, except rows whose index is `skip`. Rows are added
+    /// in index order (duplicates are deterministic); threads split the columns, never the rows.
+    static func scatterAddRows(_ src: UnsafePointer<Float>, indices: Indices, width: Int, into dst: UnsafeMutablePointer<Float>,
+                               skip: Int32 = -1) {
         let (s, d) = (SharedPointer(UnsafeMutablePointer(mutating: src)), SharedPointer(dst))
         Parallel.forRanges((width + 7) / 8, grain: max(1, grain / 8 / max(indices.count, 1))) { range in
             let (lo, hi) = (range.lowerBound * 8, min(width, range.upperBound * 8))
-            for i in 0..<indices.count {
+            for i in 0..<indices.count where indices.pointer[i] != skip {
                 let (sr, dr) = (s.p + i * width, d.p + indices[i] * width)
                 forLanes(hi - lo) { j, l in store8(load8(dr + lo + j, l) + load8(sr + lo + j, l), dr + lo + j, l) }
             }
@@ -49,23 +50,28 @@ extension Graph {
         }
     }
 
-    /// Embedding lookup: rows `ids` of table [V, d] → [ids.count, d]; backward scatter-adds into the table.
-    public func embedding(_ table: Var, ids: Indices) -> Var { gatherRows(table, indices: ids) }
+    /// Embedding lookup: rows `ids` of table [V, d] → [ids.count, d]; backward scatter-adds into the
+    /// table, except for `paddingIndex`, whose row never receives gradient (fairseq's padding_idx).
+    public func embedding(_ table: Var, ids: Indices, paddingIndex: Int32 = -1) -> Var {
+        gatherRows(table, indices: ids, skippingGradientOf: paddingIndex)
+    }
 
     /// Index-select along the leading axis (MoE dispatch): out[i] = x[indices[i]].
-    public func gatherRows(_ x: Var, indices: Indices) -> Var {
+    public func gatherRows(_ x: Var, indices: Indices) -> Var { gatherRows(x, indices: indices, skippingGradientOf: -1) }
+
+    private func gatherRows(_ x: Var, indices: Indices, skippingGradientOf skip: Int32) -> Var {
         let s = shape(x), width = s.count / max(s[0], 1)
         checkIndices(indices, below: s[0], "gatherRows")
         let out = output(s.replacing(0, with: indices.count), inputs: x)
         Kernels.gatherRows(ptr(x), indices: indices, width: width, into: ptr(out), accumulate: false)
-        record(.gatherRows(x: x, indices: indices, out: out))
+        record(.gatherRows(x: x, indices: indices, skip: skip, out: out))
         return out
     }
 
-    func gatherRowsBackward(_ x: Var, _ indices: Indices, _ out: Var) {
+    func gatherRowsBackward(_ x: Var, _ indices: Indices, _ skip: Int32, _ out: Var) {
         guard let dx = gradIfNeeded(x) else { return }
         let s = shape(x)
-        Kernels.scatterAddRows(gradPointer(out), indices: indices, width: s.count / max(s[0], 1), into: dx)
+        Kernels.scatterAddRows(gradPointer(out), indices: indices, width: s.count / max(s[0], 1), into: dx, skip: skip)
     }
 
     /// Index-add along the leading axis (MoE combine): out = base; out[indices[i]] += source[i].

@@ -107,17 +107,28 @@ extension Graph {
     func klDivergenceBackward(_ logP: Var, _ logQ: Var, _ rowMask: RowMask?, _ out: Var) {
         let s = shape(logP), (n, v) = (s.rows, s.last)
         let g = gradPointer(out)[0]
-        let dp = gradIfNeeded(logP).map(SharedPointer.init), dq = gradIfNeeded(logQ).map(SharedPointer.init)
         let (ps, qs) = (SharedPointer(ptr(logP)), SharedPointer(ptr(logQ)))
-        Kernels.rows(n, cols: v) { r in
-            guard rowMask?.includes(r) ?? true else { return }
-            forLanes(v) { j, l in
-                let o = r * v + j
-                let lp = load8(ps.p + o, l), p = FastMath.exp(lp) * g
-                if let dp { store8(load8(dp.p + o, l) + p * (lp - load8(qs.p + o, l) + 1), dp.p + o, l) }
-                if let dq { store8(load8(dq.p + o, l) - p, dq.p + o, l) }
+        // One single-expression loop per side, so each inlines its lane code.
+        if let dp = gradIfNeeded(logP).map(SharedPointer.init) {
+            Kernels.rows(n, cols: v) { r in
+                guard rowMask?.includes(r) ?? true else { return }
+                let (lp, lq, d) = (ps.p + r * v, qs.p + r * v, dp.p + r * v)
+                forLanes(v) { j, l in store8(load8(d + j, l) + g * Self.klGradientP(load8(lp + j, l), load8(lq + j, l)), d + j, l) }
             }
         }
+        if let dq = gradIfNeeded(logQ).map(SharedPointer.init) {
+            Kernels.rows(n, cols: v) { r in
+                guard rowMask?.includes(r) ?? true else { return }
+                let (lp, d) = (ps.p + r * v, dq.p + r * v)
+                forLanes(v) { j, l in store8(load8(d + j, l) - g * FastMath.expOrZero(load8(lp + j, l)), d + j, l) }
+            }
+        }
+    }
+
+    /// ∂/∂log p of p·(log p − log q) = p·(log p − log q + 1), 0 where p = 0.
+    @inline(__always)
+    private static func klGradientP(_ lp: F8, _ lq: F8) -> F8 {
+        (FastMath.exp(lp) * (lp - lq + 1)).replacing(with: 0, where: lp .== -.infinity)
     }
 
     /// Sum of all elements, as a scalar [1]. Summed per row, then rows in order (deterministic).
@@ -147,7 +158,7 @@ extension Graph {
         guard let dx = gradIfNeeded(x) else { return }
         let g = gradPointer(out)[0] * factor
         let dxs = SharedPointer(dx)
-        Kernels.blocks(shape(x).count) { i, l in store8(load8(dxs.p + i, l) + g, dxs.p + i, l) }
+        Kernels.blocks(shape(x).count) { range in forLanes(range) { i, l in store8(load8(dxs.p + i, l) + g, dxs.p + i, l) } }
     }
 
     /// Sums over the leading axes: x [.., C] → [C] (e.g. per-expert router mass for balancing losses).

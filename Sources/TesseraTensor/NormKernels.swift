@@ -30,11 +30,8 @@ extension Kernels {
             forLanes(cols) { j, l in acc += load8(xr + j, l) }
             let mean = FastMath.sum(acc) / Float(cols)
             var sq = F8()
-            forLanes(cols) { j, l in
-                var d = load8(xr + j, l) - mean
-                if l < 8 { d = d.replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(l)) }
-                sq += d * d
-            }
+            // Missing tail lanes load as the mean, so they add nothing.
+            forLanes(cols) { j, l in sq += FastMath.square(load8(xr + j, l, fill: mean) - mean) }
             let rstd = 1 / (FastMath.sum(sq) / Float(cols) + eps).squareRoot()
             forLanes(cols) { j, l in
                 store8((load8(xr + j, l) - mean) * rstd * load8(gs.p + j, l) + load8(bs.p + j, l), yr + j, l)
@@ -87,27 +84,38 @@ extension Kernels {
         }
     }
 
+    /// Keys visible to query `query` of `queries` under a causal mask, the queries being the last ones
+    /// of `keys` positions (so cached decoding with one query sees every key).
+    @inline(__always)
+    static func causalVisible(query: Int, queries: Int, keys: Int) -> Int {
+        min(keys, max(0, query + keys - queries + 1))
+    }
+
     /// Softmax of one row of `keys` scores in place; keys ≥ `visible` or padded get probability 0.
     /// A row with no visible key becomes all zeros.
     @inline(__always)
     static func softmaxRow(_ row: UnsafeMutablePointer<Float>, keys: Int, visible: Int, padding: UnsafePointer<Int32>?) {
+        // Only the 8-lane blocks holding visible keys are exponentiated (about half the work of a
+        // causal row): the rest of the last such block is masked, later blocks are zeroed.
+        let span = min(keys, (visible + 7) / 8 * 8)
+        for j in visible..<span { row[j] = -.infinity }
+        forLanes(span..<keys) { j, l in store8(F8(), row + j, l) }
         if let padding {
             for j in 0..<visible where padding[j] != 0 { row[j] = -.infinity }
         }
-        for j in visible..<keys { row[j] = -.infinity }
         var mx = F8(repeating: -.infinity)
-        forLanes(keys) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
+        forLanes(span) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
         let m = FastMath.max(mx)
-        if m == -.infinity { row.update(repeating: 0, count: keys); return }
+        if m == -.infinity { row.update(repeating: 0, count: span); return }
         var sum = F8()
-        forLanes(keys) { j, l in
+        forLanes(span) { j, l in
             let v = load8(row + j, l, fill: -.infinity)
             let e = FastMath.exp(v - m).replacing(with: 0, where: v .== -.infinity)
             sum += e
             store8(e, row + j, l)
         }
         let inv = 1 / FastMath.sum(sum)
-        forLanes(keys) { j, l in
+        forLanes(span) { j, l in
             store8(load8(row + j, l) * inv, row + j, l)
         }
     }
@@ -119,7 +127,7 @@ extension Kernels {
         Kernels.rows(rows, cols: keys) { r in
             let row = ys.p + r * keys
             if row != xs.p + r * keys { row.update(from: xs.p + r * keys, count: keys) }
-            let visible = mask.causal ? min(keys, r % queries + keys - queries + 1) : keys
+            let visible = mask.causal ? causalVisible(query: r % queries, queries: queries, keys: keys) : keys
             let pad = mask.keyPadding.map { $0.pointer + (r / rowsPerBatch) * keys }
             softmaxRow(row, keys: keys, visible: visible, padding: pad)
         }
@@ -149,11 +157,7 @@ extension Kernels {
         forLanes(n) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
         let m = FastMath.max(mx)
         var s = F8()
-        forLanes(n) { j, l in
-            var e = FastMath.exp(load8(row + j, l) - m)
-            if l < 8 { e = e.replacing(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(l)) }
-            s += e
-        }
+        forLanes(n) { j, l in s += FastMath.expOrZero(load8(row + j, l, fill: -.infinity) - m) }
         return m + log(FastMath.sum(s))
     }
 }

@@ -17,11 +17,12 @@ extension Graph {
                                   dgamma: gradIfNeeded(gamma), dbeta: gradIfNeeded(beta), rows: s.rows, cols: s.last)
     }
 
-    /// Fused masked softmax over the last axis. For attention scores [batch, heads, queries, keys]
-    /// pass the mask with `queries` and the batch layout; with `.none` it is a plain softmax.
-    public func softmax(_ x: Var, mask: AttentionMask = .none, queries: Int? = nil) -> Var {
+    /// Fused masked softmax over the last axis. Scores are laid out [..., queries, keys] (e.g.
+    /// [batch, heads, queries, keys]); the key padding mask is [batch, keys] with batch the leading
+    /// axis. With `.none` it is a plain softmax.
+    public func softmax(_ x: Var, mask: AttentionMask = .none) -> Var {
         let s = shape(x)
-        let q = queries ?? s.rows
+        let q = s.rank >= 2 ? s[s.rank - 2] : 1
         let out = output(s, inputs: x)
         let rowsPerBatch = mask.keyPadding.map { s.rows / ($0.count / s.last) } ?? s.rows
         Kernels.softmax(ptr(x), into: ptr(out), rows: s.rows, keys: s.last, queries: q, rowsPerBatch: rowsPerBatch, mask: mask)
@@ -62,6 +63,29 @@ extension Graph {
             forLanes(c) { j, l in
                 let v = load8(dys.p + o + j, l) - FastMath.exp(load8(ys.p + o + j, l)) * total
                 store8(load8(dxs.p + o + j, l) + v, dxs.p + o + j, l)
+            }
+        }
+    }
+
+    /// log Σ exp over the last axis: x [.., C] → [..] (router z-loss).
+    public func logSumExp(_ x: Var) -> Var {
+        let s = shape(x), c = s.last
+        let out = output(Shape(s.rows), inputs: x)
+        let (xs, ys) = (SharedPointer(ptr(x)), SharedPointer(ptr(out)))
+        Kernels.rows(s.rows, cols: c) { r in ys.p[r] = Kernels.logSumExp(xs.p + r * c, c) }
+        record(.logSumExp(x: x, out: out))
+        return out
+    }
+
+    func logSumExpBackward(_ x: Var, _ out: Var) {
+        guard let dx = gradIfNeeded(x) else { return }
+        let s = shape(x), c = s.last
+        let (xs, ys, dys, dxs) = (SharedPointer(ptr(x)), SharedPointer(ptr(out)), SharedPointer(gradPointer(out)), SharedPointer(dx))
+        Kernels.rows(s.rows, cols: c) { r in
+            let (z, g) = (ys.p[r], dys.p[r])
+            forLanes(c) { j, l in
+                let o = r * c + j
+                store8(load8(dxs.p + o, l) + g * FastMath.exp(load8(xs.p + o, l) - z), dxs.p + o, l)
             }
         }
     }

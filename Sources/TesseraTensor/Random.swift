@@ -40,8 +40,11 @@ enum CounterHash {
     @inline(__always)
     static func dropoutScale(seed: UInt64, start: Int, threshold: Float, scale: Float) -> F8 {
         let base = seed &+ UInt64(truncatingIfNeeded: start) &* 0x9E37_79B9_7F4A_7C15
-        let bits = unsafeBitCast(SIMD2<UInt64>(mix(base), mix(base ^ 0x5555_5555_5555_5555)), to: SIMD8<UInt16>.self)
-        let uniform = F8(SIMD8<Int32>(truncatingIfNeeded: bits))
+        let words = unsafeBitCast(SIMD2<UInt64>(mix(base), mix(base ^ 0x5555_5555_5555_5555)), to: SIMD4<UInt32>.self)
+        // Eight 16-bit integers, turned into exact floats by the 2^23 mantissa trick (the generic
+        // SIMD integer-to-float conversions compile to calls).
+        let halves = SIMD8<UInt32>(lowHalf: words & 0xFFFF, highHalf: words &>> 16)
+        let uniform = unsafeBitCast(halves | 0x4B00_0000, to: F8.self) - 8_388_608
         return F8(repeating: 0).replacing(with: scale, where: uniform .>= threshold)
     }
 }

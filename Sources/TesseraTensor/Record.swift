@@ -12,6 +12,7 @@ enum Record {
     case layerNorm(x: Var, gamma: Var, beta: Var, out: Var, stats: UnsafeMutablePointer<Float>)
     case softmax(x: Var, out: Var)
     case logSoftmax(x: Var, out: Var)
+    case logSumExp(x: Var, out: Var)
     case attention(AttentionRecord)
     case crossEntropy(logits: Var, targets: Indices, logSumExp: UnsafeMutablePointer<Float>, smoothing: Float,
                       ignoreIndex: Int32, out: Var)
@@ -19,7 +20,7 @@ enum Record {
     case concat(operands: Int32, count: Int32, axis: Int, out: Var)
     case slice(x: Var, axis: Int, start: Int, out: Var)
     case transposeLastTwo(x: Var, out: Var)
-    case gatherRows(x: Var, indices: Indices, out: Var)
+    case gatherRows(x: Var, indices: Indices, skip: Int32, out: Var)
     case indexAddRows(base: Var, source: Var, indices: Indices, out: Var)
     case topK(x: Var, indices: Indices, out: Var)
     case sum(x: Var, out: Var, factor: Float)
@@ -29,9 +30,9 @@ enum Record {
         switch self {
         case let .matmul(_, _, _, out, _, _), let .batchedMatmul(_, _, out, _, _), let .add(_, _, out),
              let .mul(_, _, out), let .scale(_, out, _), let .scaleRows(_, _, out), let .activation(_, out, _), let .dropout(_, out, _, _), let .layerNorm(_, _, _, out, _),
-             let .softmax(_, out), let .logSoftmax(_, out),
+             let .softmax(_, out), let .logSoftmax(_, out), let .logSumExp(_, out),
              let .crossEntropy(_, _, _, _, _, out), let .klDivergence(_, _, _, out), let .concat(_, _, _, out),
-             let .slice(_, _, _, out), let .transposeLastTwo(_, out), let .gatherRows(_, _, out),
+             let .slice(_, _, _, out), let .transposeLastTwo(_, out), let .gatherRows(_, _, _, out),
              let .indexAddRows(_, _, _, out), let .topK(_, _, out), let .sum(_, out, _), let .sumRows(_, out):
             return out
         case let .attention(r):
@@ -54,6 +55,7 @@ extension Graph {
         case let .layerNorm(x, gamma, beta, out, stats): layerNormBackward(x, gamma, beta, out, stats)
         case let .softmax(x, out): softmaxBackward(x, out)
         case let .logSoftmax(x, out): logSoftmaxBackward(x, out)
+        case let .logSumExp(x, out): logSumExpBackward(x, out)
         case let .attention(r): attentionBackward(r)
         case let .crossEntropy(logits, targets, lse, smoothing, ignore, out):
             crossEntropyBackward(logits, targets, lse, smoothing, ignore, out)
@@ -61,7 +63,7 @@ extension Graph {
         case let .concat(start, count, axis, out): concatBackward(start, count, axis, out)
         case let .slice(x, axis, start, out): sliceBackward(x, axis, start, out)
         case let .transposeLastTwo(x, out): transposeBackward(x, out)
-        case let .gatherRows(x, indices, out): gatherRowsBackward(x, indices, out)
+        case let .gatherRows(x, indices, skip, out): gatherRowsBackward(x, indices, skip, out)
         case let .indexAddRows(base, source, indices, out): indexAddRowsBackward(base, source, indices, out)
         case let .topK(x, indices, out): topKBackward(x, indices, out)
         case let .sum(x, out, factor): sumBackward(x, out, factor)

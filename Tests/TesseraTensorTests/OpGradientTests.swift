@@ -67,9 +67,16 @@ import Testing
         checker.check([input(Shape(3, 10), seed: 1, scale: 2)], "softmax") { g, v in g.softmax(v[0]) }
         checker.check([input(Shape(2, 2, 3, 5), seed: 1, scale: 2)], "masked softmax") { g, v in
             let pad = g.indices([0, 0, 0, 1, 1, 0, 0, 0, 0, 0])
-            return g.softmax(v[0], mask: AttentionMask(keyPadding: pad, causal: true), queries: 3)
+            return g.softmax(v[0], mask: AttentionMask(keyPadding: pad, causal: true))
         }
         checker.check([input(Shape(3, 10), seed: 1, scale: 2)], "logSoftmax") { g, v in g.logSoftmax(v[0]) }
+        checker.check([input(Shape(2, 3, 10), seed: 1, scale: 2)], "logSumExp") { g, v in g.logSumExp(v[0]) }
+    }
+
+    @Test func causalMaskWithMoreQueriesThanKeysLeavesEarlyRowsEmpty() {
+        let g = Graph()
+        let p = g.array(g.softmax(g.constant([1, 2, 3, 4, 5, 6], Shape(3, 2)), mask: AttentionMask(causal: true)))
+        #expect(p[0] == 0 && p[1] == 0 && p[2] == 1 && p[3] == 0 && abs(p[4] + p[5] - 1) < 1e-6)
     }
 
     @Test(arguments: [false, true])
@@ -81,6 +88,13 @@ import Testing
         }
     }
 
+    @Test func attentionOverAPartlyFilledKeyCache() {
+        let q = input(Shape(2, 1, 8), seed: 1), k = input(Shape(2, 6, 8), seed: 2), v = input(Shape(2, 6, 8), seed: 3)
+        checker.check([q, k, v], "attention keyLength") { g, v in
+            g.attention(query: v[0], key: v[1], value: v[2], heads: 2, mask: AttentionMask(causal: true), keyLength: 4)
+        }
+    }
+
     @Test func attentionWithDropoutAndSharedInput() {
         checker.check([input(Shape(2, 4, 6), seed: 1)], "self attention dropout") { g, v in
             g.attention(query: v[0], key: v[0], value: v[0], heads: 3, dropout: 0.2)
@@ -89,6 +103,13 @@ import Testing
 
     @Test func embeddingScatterAddsRepeatedIds() {
         checker.check([input(Shape(7, 5), seed: 1)], "embedding") { g, v in g.embedding(v[0], ids: g.indices([3, 0, 3, 6, 3])) }
+    }
+
+    @Test func embeddingPaddingRowGetsNoGradient() {
+        let g = Graph()
+        let table = g.variable(randomValues(12, seed: 1), Shape(4, 3))
+        g.backward(g.sum(g.embedding(table, ids: g.indices([2, 1, 2]), paddingIndex: 1)))
+        #expect(g.grad(table) == [0, 0, 0, 0, 0, 0, 2, 2, 2, 0, 0, 0])
     }
 
     @Test func gatherAndIndexAdd() {

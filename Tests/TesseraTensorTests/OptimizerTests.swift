@@ -87,6 +87,7 @@ import Testing
         let set = try ParameterSet(linear.parameters)
         try set.load(["fc1.weight": ([2, 3], [1, 2, 3, 4, 5, 6]), "fc1.bias": ([2], [7, 8])])
         #expect(linear.weight.values == [1, 2, 3, 4, 5, 6] && linear.bias?.values == [7, 8])
+        #expect(set.scalarCount == 8 && set["fc1.bias"] === linear.bias)
         #expect(throws: ParameterError.shapeMismatch(name: "fc1.bias", expected: [2], found: [3])) {
             try set.load(["fc1.weight": ([2, 3], [1, 2, 3, 4, 5, 6]), "fc1.bias": ([3], [7, 8, 9])])
         }

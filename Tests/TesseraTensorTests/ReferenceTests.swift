@@ -129,4 +129,75 @@ import Testing
         let x = g.constant([1, 2, 3], Shape(3))
         #expect(g.dropout(x, rate: 0.5) == x)
     }
+
+    @Test func batchedMatmulWithTransposes() {
+        let (b, m, k, n) = (3, 5, 9, 7)
+        let x = randomValues(b * k * m, seed: 1), y = randomValues(b * n * k, seed: 2)
+        let g = Graph()
+        // x stored [b, k, m] and y stored [b, n, k]: out = xᵀ·yᵀ per batch.
+        let out = g.batchedMatmul(g.constant(x, Shape(b, k, m)), g.constant(y, Shape(b, n, k)), transposeA: true, transposeB: true)
+        var ref = [Double]()
+        for bi in 0..<b { for i in 0..<m { for j in 0..<n {
+            ref.append((0..<k).reduce(0.0) { $0 + Double(x[bi * k * m + $1 * m + i]) * Double(y[bi * n * k + j * k + $1]) })
+        } } }
+        close(g.array(out), ref, "batchedMatmul")
+    }
+
+    @Test func klDivergenceAndIndexAdd() {
+        let (n, v) = (3, 13)
+        let p = randomValues(n * v, seed: 1, scale: 3), q = randomValues(n * v, seed: 2, scale: 3)
+        let g = Graph()
+        let kl = g.klDivergence(logP: g.logSoftmax(g.constant(p, Shape(n, v))), logQ: g.logSoftmax(g.constant(q, Shape(n, v))),
+                                rowMask: RowMask(targets: g.indices([5, 0, 5]), ignoreIndex: 0))
+        func logSoftmax(_ row: ArraySlice<Float>) -> [Double] {
+            let lse = Foundation.log(row.map { Foundation.exp(Double($0)) }.reduce(0, +))
+            return row.map { Double($0) - lse }
+        }
+        var ref = 0.0
+        for r in [0, 2] {
+            let (lp, lq) = (logSoftmax(p[(r * v)..<((r + 1) * v)]), logSoftmax(q[(r * v)..<((r + 1) * v)]))
+            ref += zip(lp, lq).reduce(0.0) { $0 + Foundation.exp($1.0) * ($1.0 - $1.1) }
+        }
+        close([g.scalar(kl)], [ref], "kl")
+
+        let base = randomValues(4 * 3, seed: 3), src = randomValues(3 * 3, seed: 4)
+        let added = g.array(g.indexAddRows(g.constant(base, Shape(4, 3)), source: g.constant(src, Shape(3, 3)), indices: g.indices([2, 0, 2])))
+        var expected = base.map(Double.init)
+        for (i, row) in [2, 0, 2].enumerated() { for c in 0..<3 { expected[row * 3 + c] += Double(src[i * 3 + c]) } }
+        close(added, expected, "indexAddRows")
+        let combined = g.array(g.indexAddRows(g.zeros(Shape(2, 3)), source: g.constant(src, Shape(3, 3)), indices: g.indices([1, 1, 0])))
+        close(combined, (0..<3).map { Double(src[6 + $0]) } + (0..<3).map { Double(src[$0]) + Double(src[3 + $0]) }, "combine onto zeros")
+    }
+
+    @Test func maskedSoftmaxOnAttentionShapedScores() {
+        let (b, h, tq, tk) = (2, 2, 3, 5)
+        let x = randomValues(b * h * tq * tk, seed: 7, scale: 3)
+        let pad: [Int32] = [0, 0, 0, 1, 1, 0, 1, 0, 0, 0]
+        let g = Graph()
+        let p = g.array(g.softmax(g.constant(x, Shape(b, h, tq, tk)), mask: AttentionMask(keyPadding: g.indices(pad), causal: true)))
+        var ref = [Double]()
+        for bi in 0..<b { for _ in 0..<h { for i in 0..<tq {
+            let visible = (0..<tk).map { j in pad[bi * tk + j] == 0 && j <= i + tk - tq }
+            let row = x[(ref.count)..<(ref.count + tk)].map(Double.init)
+            let e = (0..<tk).map { visible[$0] ? Foundation.exp(row[$0]) : 0 }
+            ref += e.map { $0 / e.reduce(0, +) }
+        } } }
+        close(p, ref, "masked softmax")
+        #expect(zip(p, ref).allSatisfy { ($1 == 0) == ($0 == 0) }, "masked positions must be exactly 0")
+    }
+
+    /// Attention over the first t positions of a cache equals attention over those positions copied out.
+    @Test func keyLengthMatchesACompactedCache() {
+        let (b, capacity, t, d) = (2, 7, 4, 6)
+        let q = randomValues(b * d, seed: 1), k = randomValues(b * capacity * d, seed: 2), v = randomValues(b * capacity * d, seed: 3)
+        func firstRows(_ x: [Float]) -> [Float] { (0..<b).flatMap { x[($0 * capacity * d)..<($0 * capacity * d + t * d)] } }
+        let g = Graph()
+        let pad = [Int32](repeating: 0, count: b * capacity)
+        let cached = g.attention(query: g.constant(q, Shape(b, 1, d)), key: g.constant(k, Shape(b, capacity, d)),
+                                 value: g.constant(v, Shape(b, capacity, d)), heads: 2,
+                                 mask: AttentionMask(keyPadding: g.indices(pad), causal: true), keyLength: t)
+        let compact = g.attention(query: g.constant(q, Shape(b, 1, d)), key: g.constant(firstRows(k), Shape(b, t, d)),
+                                  value: g.constant(firstRows(v), Shape(b, t, d)), heads: 2, mask: AttentionMask(causal: true))
+        #expect(g.array(cached) == g.array(compact))
+    }
 }
