@@ -1,3 +1,4 @@
+import TesseraTensor
 import TesseraIO
 import TesseraText
 
@@ -31,7 +32,7 @@ public final class BatchSampler {
     }
 
     public struct State: Codable, Sendable, Equatable {
-        public var generator: SeededGenerator
+        public var generator: SplitMix64
         public var epochs: [Int]
         public var positions: [Int]
     }
@@ -78,7 +79,7 @@ public final class BatchSampler {
         self.sourceLengths = sources
         self.targetLengths = targets
         self.probabilities = TemperatureSampling.probabilities(counts: rows.map(\.count), temperature: options.temperature)
-        self.state = State(generator: SeededGenerator(seed: options.seed), epochs: directions.map { _ in 0 },
+        self.state = State(generator: SplitMix64(seed: options.seed), epochs: directions.map { _ in 0 },
                            positions: directions.map { _ in 0 })
         self.epochBatches = []
         self.epochBatches = directions.indices.map { makeEpoch(direction: $0, epoch: 0) }
@@ -119,7 +120,7 @@ public final class BatchSampler {
     /// The batches of one epoch of one direction, as row ids. Depends only on
     /// the seed, the direction and the epoch number.
     private func makeEpoch(direction d: Int, epoch: Int) -> [[Int]] {
-        var generator = SeededGenerator(seed: options.seed ^ (UInt64(d + 1) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(epoch) &* 0xD1B5_4A32_D192_ED03))
+        var generator = SplitMix64(seed: options.seed ^ (UInt64(d + 1) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(epoch) &* 0xD1B5_4A32_D192_ED03))
         let order = Array(rows[d].indices).shuffled(using: &generator)
         let averageRows = max(1, options.maxTokens / max(1, targetLengths[d].reduce(0, +) / rows[d].count))
         let window = averageRows * options.windowBatches

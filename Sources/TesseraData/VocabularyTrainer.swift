@@ -1,3 +1,4 @@
+import TesseraTensor
 import TesseraIO
 import Foundation
 import TesseraText
@@ -34,7 +35,7 @@ public enum VocabularyTrainer {
     public static func train(corpus: ParallelCorpus, options: Options, outputPrefix: String,
                              log: (String) -> Void = { _ in }) throws -> Report {
         let start = Date()
-        var generator = SeededGenerator(seed: options.seed)
+        var generator = SplitMix64(seed: options.seed)
         let segments = corpus.columns.map { column in column.filter { !$0.isEmpty } }
         let quotas = TemperatureSampling.quotas(counts: segments.map(\.count), temperature: options.temperature,
                                                 total: options.sentences)
@@ -80,7 +81,7 @@ public enum VocabularyTrainer {
 
     /// Draws `count` items: without replacement while the pool lasts, then
     /// whole extra passes over a shuffled pool (upsampling small languages).
-    static func sample(_ pool: [String], count: Int, using generator: inout SeededGenerator) -> [String] {
+    static func sample(_ pool: [String], count: Int, using generator: inout SplitMix64) -> [String] {
         guard !pool.isEmpty else { return [] }
         var result: [String] = []
         result.reserveCapacity(count)

@@ -1,5 +1,5 @@
 /// SplitMix64: small, fast, seedable; used for parameter init and to derive per-op dropout seeds.
-public struct SplitMix64: RandomNumberGenerator, Sendable, Codable {
+public struct SplitMix64: RandomNumberGenerator, Sendable, Codable, Equatable {
     public var state: UInt64
     public init(seed: UInt64) { state = seed }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TesseraTensor
 import TesseraIO
 import TesseraText
 @testable import TesseraData
@@ -8,7 +9,7 @@ import TesseraText
 private func makeCorpus(rows: Int, languages: [String], missing: [String: Double], seed: UInt64) throws -> (URL, BinarizedCorpus) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-data-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    var generator = SeededGenerator(seed: seed)
+    var generator = SplitMix64(seed: seed)
     var writer = Safetensors.Writer(metadata: ["format": BinarizedCorpus.format, "languages": languages.joined(separator: ","),
                                                "vocabulary_sha256": String(repeating: "0", count: 64)])
     for code in languages {

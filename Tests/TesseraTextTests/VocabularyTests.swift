@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TesseraTensor
 @testable import TesseraData
 @testable import TesseraText
 
@@ -63,7 +64,7 @@ import Testing
     }
 
     @Test func samplingUpsamplesWholePassesThenDrawsWithoutReplacement() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         let pool = (0..<100).map(String.init)
         let upsampled = VocabularyTrainer.sample(pool, count: 350, using: &generator)
         let counts = Dictionary(upsampled.map { ($0, 1) }, uniquingKeysWith: +)
