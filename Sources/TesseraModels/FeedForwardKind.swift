@@ -3,7 +3,8 @@ import TesseraTensor
 
 /// The feed-forward kind of a model, as a recipe names it: `"dense"`, or an object with one key
 /// naming the kind and holding its options, e.g. `{"switch": {"experts": 16}}`, `{"smoe":
-/// {"strata": [4, 12]}}`, `{"lms": {"rank": 32}}`, `{"lms_fd": {"rank": 32, "lambda": 1}}`.
+/// {"strata": [4, 12]}}`, `{"lms": {"rank": 32}}`, `{"lms_fd": {"rank": 32, "lambda": 1}}`,
+/// `{"ffn_fd": {"lambda": 1}}`.
 /// Layers the kind skips (its `every`) stay dense.
 public enum FeedForwardKind: Codable, Sendable, Equatable {
     case dense
@@ -12,9 +13,11 @@ public enum FeedForwardKind: Codable, Sendable, Equatable {
     case lms(LMSOptions)
     /// LMS with the shared slot, trained with Fuse Distillation.
     case lmsFD(LMSOptions)
+    /// FFN-level Fuse Distillation: a dense FFN per language beside a shared one.
+    case ffnFD(FFNDistillationOptions)
 
     enum Key: String, CodingKey, CaseIterable {
-        case dense, switchMoE = "switch", stratified = "smoe", lms, lmsFD = "lms_fd"
+        case dense, switchMoE = "switch", stratified = "smoe", lms, lmsFD = "lms_fd", ffnFD = "ffn_fd"
     }
 
     public init(from decoder: Decoder) throws {
@@ -36,6 +39,7 @@ public enum FeedForwardKind: Codable, Sendable, Equatable {
         case .stratified: self = .stratified(try c.decode(StratifiedOptions.self, forKey: key))
         case .lms: self = .lms(try c.decode(LMSOptions.self, forKey: key))
         case .lmsFD: self = .lmsFD(try c.decode(LMSOptions.self, forKey: key))
+        case .ffnFD: self = .ffnFD(try c.decode(FFNDistillationOptions.self, forKey: key))
         }
     }
 
@@ -52,6 +56,7 @@ public enum FeedForwardKind: Codable, Sendable, Equatable {
         case let .stratified(o): try c.encode(o, forKey: .stratified)
         case let .lms(o): try c.encode(o, forKey: .lms)
         case let .lmsFD(o): try c.encode(o, forKey: .lmsFD)
+        case let .ffnFD(o): try c.encode(o, forKey: .ffnFD)
         }
     }
 
@@ -62,6 +67,7 @@ public enum FeedForwardKind: Codable, Sendable, Equatable {
         case let .switchMoE(o): return o.every
         case let .stratified(o): return o.every
         case let .lms(o), let .lmsFD(o): return o.every
+        case let .ffnFD(o): return o.every
         }
     }
 
@@ -81,11 +87,18 @@ public enum FeedForwardKind: Codable, Sendable, Equatable {
         case let .lms(o), let .lmsFD(o):
             return LMSFeedForward(layerName: layerName, config: config, options: o, languages: languages, side: side,
                                   sharedSlot: isFuseDistillation, rng: &rng)
+        case .ffnFD: return LanguageFeedForwardFD(layerName: layerName, config: config, languages: languages, side: side, rng: &rng)
         }
     }
 
-    public var isFuseDistillation: Bool {
-        if case .lmsFD = self { return true }
-        return false
+    /// Whether training runs both routes with the Fuse Distillation loss, with its λ and KL reading.
+    public var fuseDistillation: (lambda: Float, divergence: FuseDistillation.Divergence)? {
+        switch self {
+        case let .lmsFD(o): return (o.distillationWeight, o.divergence)
+        case let .ffnFD(o): return (o.distillationWeight, o.divergence)
+        default: return nil
+        }
     }
+
+    var isFuseDistillation: Bool { fuseDistillation != nil }
 }

@@ -98,10 +98,11 @@ public enum LMSFold {
         public var description: String { "\(layer): \(problem)" }
     }
 
-    /// Named tensors of an LMS+FD model → those of the dense model: every `<p>.weight` with a
-    /// shared slot becomes W + V_sh F_sh, and every `lms_v.*`/`lms_f.*` tensor is dropped.
+    /// Named tensors of an LMS+FD (or FFN-level FD) model → those of the dense model: every
+    /// `<p>.weight` with a shared slot becomes W + V_sh F_sh, and every `lms_v.*`/`lms_f.*` and
+    /// `lang_ffns.*` tensor is dropped.
     public static func fold(_ tensors: [String: (shape: [Int], values: [Float])]) throws -> [String: (shape: [Int], values: [Float])] {
-        var dense = tensors.filter { !$0.key.contains(".lms_v.") && !$0.key.contains(".lms_f.") }
+        var dense = tensors.filter { entry in ![".lms_v.", ".lms_f.", ".lang_ffns."].contains { entry.key.contains($0) } }
         let layers = Set(tensors.keys.compactMap { name in name.range(of: ".lms_v.").map { String(name[..<$0.lowerBound]) } })
         for layer in layers.sorted() {
             guard let v = tensors[layer + ".lms_v.shared"], let f = tensors[layer + ".lms_f.shared"] else {

@@ -130,6 +130,7 @@ public final class StratifiedMoE: FeedForward {
             loads += Routing.load(top1, experts: visible).map { $0 * Double(active.count) / Double(tokens) }
         }
         lastVisits = waiting.map { $0.sorted() }
+        guard !balance.isEmpty else { return update }  // no tokens at all
         let meanBalance = g.scale(balance.dropFirst().reduce(balance[0]) { g.add($0, $1) }, 1 / Float(balance.count))
         context.addAuxiliaryLoss(g.scale(meanBalance, options.balanceWeight))
         context.statistics[name + ".moe.load"] = loads

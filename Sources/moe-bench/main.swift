@@ -34,7 +34,7 @@ let input = (0..<tokens * config.modelDimension).map { _ in 2 * rng.nextFloat() 
 let graphs = layers.map { _ in Graph(seed: 7) }
 
 /// Seconds for one forward + backward pass; the graph is reused, so its arena is warm.
-func step(_ index: Int) -> (seconds: Double, steps: Double) {
+func step(_ index: Int) -> (seconds: Double, steps: Double, dropped: Double) {
     let g = graphs[index]
     g.reset()
     let context = FeedForwardContext(source: 0, target: 1)
@@ -43,28 +43,30 @@ func step(_ index: Int) -> (seconds: Double, steps: Double) {
     g.backward(g.sum(y))
     let seconds = now() - start
     layers[index].layer.parameters.forEach { $0.zeroGrad() }
-    return (seconds, context.statistics.first { $0.key.hasSuffix(".moe.steps_per_token") }?.value[0] ?? 1)
+    func statistic(_ suffix: String, _ absent: Double) -> Double { context.statistics.first { $0.key.hasSuffix(suffix) }?.value[0] ?? absent }
+    return (seconds, statistic(".moe.steps_per_token", 1), statistic(".moe.dropped", 0))
 }
 
 print("# moe-bench: \(runs) runs, T = \(tokens) tokens, d = 256, ffn = 1024, \(Parallel.threads) threads")
 print("# shared, noisy machine: compare ratios (same run), not absolute times\n")
 for i in layers.indices { _ = step(i) }  // warm-up: arenas grow to their high-water mark
 var times = [[Double]](repeating: [], count: layers.count)
-var steps = [Double](repeating: 1, count: layers.count)
+var steps = [Double](repeating: 1, count: layers.count), dropped = [Double](repeating: 0, count: layers.count)
 for _ in 0..<runs {
     for i in layers.indices {
         let measured = step(i)
         times[i].append(measured.seconds)
         steps[i] = measured.steps
+        dropped[i] = measured.dropped
     }
 }
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
-print("| layer | params (M) | min ms | median ms | ktokens/s (median) | ratio to dense (median of per-run ratios) | FFN steps/token | arena peak MB |")
-print("|---|---|---|---|---|---|---|---|")
+print("| layer | params (M) | min ms | median ms | ktokens/s (median) | ratio to dense (median of per-run ratios) | FFN steps/token | dropped choices | arena peak MB |")
+print("|---|---|---|---|---|---|---|---|---|")
 for i in layers.indices {
     let ratios = zip(times[i], times[0]).map { $0 / $1 }
     let parameters = Double(layers[i].layer.parameters.reduce(0) { $0 + $1.count }) / 1e6
-    print(String(format: "| %@ | %.2f | %.0f | %.0f | %.1f | %.2f | %.2f | %.0f |", layers[i].name, parameters, times[i].min()! * 1e3,
-                 median(times[i]) * 1e3, Double(tokens) / median(times[i]) / 1e3, median(ratios), steps[i],
+    print(String(format: "| %@ | %.2f | %.0f | %.0f | %.1f | %.2f | %.2f | %.2f | %.0f |", layers[i].name, parameters, times[i].min()! * 1e3,
+                 median(times[i]) * 1e3, Double(tokens) / median(times[i]) / 1e3, median(ratios), steps[i], dropped[i],
                  Double(graphs[i].arena.peakBytes) / 1e6))
 }

@@ -126,6 +126,23 @@ import TesseraNN
         for p in dense.parameters { #expect(foldedTensors[p.name]?.values == p.values, "\(p.name)") }
     }
 
+    /// FFN-level FD: the language-specific route runs the side's language FFN, the shared route
+    /// the shared FFN, and distilling keeps exactly the shared FFN's tensors.
+    @Test func ffnLevelDistillationRoutesAndDistills() throws {
+        var rng = SplitMix64(seed: 5)
+        let ffn = LanguageFeedForwardFD(layerName: "decoder.layers.0", config: smallConfig(), languages: languages, side: .decoder, rng: &rng)
+        let g = Graph()
+        let x = g.constant(randomValues(12, seed: 2), Shape(3, 4))
+        let context = FeedForwardContext(source: 0, target: 2)
+        #expect(g.array(ffn(g, x, context: context)) == g.array(ffn.languageFFNs[2](g, x, context: context)))
+        context.route = .shared
+        #expect(g.array(ffn(g, x, context: context)) == g.array(ffn.shared(g, x, context: context)))
+        let tensors = Dictionary(uniqueKeysWithValues: ffn.parameters.map { ($0.name, (shape: $0.shape.dims, values: $0.values)) })
+        let distilled = try LMSFold.fold(tensors)
+        #expect(distilled.keys.sorted() == ffn.shared.parameters.map(\.name).sorted())
+        for p in ffn.shared.parameters { #expect(distilled[p.name]?.values == p.values) }
+    }
+
     @Test func foldRejectsModelsWithoutSharedSlot() {
         var rng = SplitMix64(seed: 3)
         let linear = LanguageSpecificLinear(name: "l", config: LinearConfig(inputs: 4, outputs: 3), rank: 2, languages: languages,
