@@ -85,6 +85,17 @@ import TesseraNN
         #expect(layer(.pairwise, side: .encoder).vertical.map(\.name) == ["l.fc1.lms_v.en", "l.fc1.lms_v.de", "l.fc1.lms_v.fr", "l.fc1.lms_v.shared"])
     }
 
+    /// Attention projections see [B, T, d]; the result is the row-wise one.
+    @Test func acceptsBatchedSequences() {
+        let linear = layer(.pairwise, side: .encoder)
+        let g = Graph()
+        let values = randomValues(24, seed: 13)
+        let context = FeedForwardContext(source: 1, target: 2)
+        let batched = linear(g, g.constant(values, Shape(2, 3, 4)), context: context)
+        #expect(g.shape(batched) == Shape(2, 3, 3))
+        #expect(g.array(batched) == g.array(linear(g, g.constant(values, Shape(6, 4)), context: context)))
+    }
+
     /// F = 0 at initialization, so LMS starts exactly as the shared dense layer.
     @Test func startsAsTheSharedLayer() {
         var rng = SplitMix64(seed: 3)

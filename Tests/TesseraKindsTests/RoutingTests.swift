@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TesseraModels
 import TesseraNN
@@ -39,6 +40,10 @@ import TesseraNN
         #expect(row(y, 3, cols: 2) == [0, 0])
         #expect(context.statistics["l.moe.dropped"] == [0.25])
         #expect(context.statistics["l.moe.load"] == [0.75, 0.25])
+        // E · Σ f_e P_e with f = (3/4, 1/4) and P_e the mean softmax probability of expert e.
+        let meanP0 = [2, 3, -1, 1].map { 1 / (1 + exp(-Double($0))) }.reduce(0, +) / 4
+        let balance = 2 * (0.75 * meanP0 + 0.25 * (1 - meanP0))
+        #expect(abs(context.statistics["l.moe.balance_loss"]![0] - balance) < 1e-6)
         for (t, e) in [(0, 0), (1, 0), (2, 1)] {
             let reference = Graph()
             let rowVar = reference.constant(row(x, t, cols: 2), Shape(1, 2))
