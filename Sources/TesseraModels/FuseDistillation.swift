@@ -40,4 +40,22 @@ public enum FuseDistillation {
         let total = g.add(g.scale(g.add(ceLS.loss, ceShared.loss), 0.5), g.scale(kl, lambda))
         return Result(loss: total, languageSpecific: ceLS, shared: ceShared, divergence: kl)
     }
+
+    /// The Transformer's FD training loss for one batch: both routes' forward passes (encoder
+    /// included, since LMS layers sit on both sides), then `loss` above; one backward follows.
+    /// The context's route is restored afterwards.
+    public static func loss(_ g: Graph, model: Transformer, source: TokenBatch, decoderInput: TokenBatch, targets: TokenBatch,
+                            smoothing: Float, context: FeedForwardContext, lambda: Float = 1,
+                            divergence: Divergence = .symmetric) -> Result {
+        let saved = context.route
+        defer { context.route = saved }
+        func logits(_ route: LanguageRoute) -> Var {
+            context.route = route
+            let (memory, padding) = model.encode(g, source: source, context: context)
+            return model.decode(g, input: decoderInput, memory: memory, memoryPadding: padding, context: context)
+        }
+        let languageSpecific = logits(.languageSpecific), shared = logits(.shared)
+        return loss(g, languageSpecific: languageSpecific, shared: shared, targets: g.indices(targets.ids), smoothing: smoothing,
+                    ignoreIndex: model.config.paddingID, lambda: lambda, divergence: divergence)
+    }
 }

@@ -57,6 +57,31 @@ import TesseraNN
         #expect(result.languageSpecific.tokens == 1)
     }
 
+    /// The model-level FD loss runs both routes; with dense FFNs and no dropout they agree, so the
+    /// loss is the plain cross-entropy and the KL vanishes.
+    @Test func transformerDistillationLossOnDenseModel() {
+        var config = TransformerConfig(vocabularySize: 12)
+        config.modelDimension = 8
+        config.heads = 2
+        config.feedForwardDimension = 16
+        config.encoderLayers = 1
+        config.decoderLayers = 1
+        config.dropout = 0
+        let model = Transformer(config: config, seed: 3)
+        let source = TokenBatch([[5, 6, 7, 2], [8, 2]], paddingID: 3)
+        let input = TokenBatch([[4, 9, 10], [4, 11]], paddingID: 3)
+        let targets = TokenBatch([[9, 10, 2], [11, 2]], paddingID: 3)
+        let g = Graph()
+        let context = FeedForwardContext(source: 0, target: 1)
+        let result = FuseDistillation.loss(g, model: model, source: source, decoderInput: input, targets: targets, smoothing: 0.1,
+                                           context: context)
+        let plain = model.loss(g, source: source, decoderInput: input, targets: targets, labelSmoothing: 0.1, context: context)
+        #expect(abs(g.scalar(result.loss) - g.scalar(plain.loss)) < 1e-5 * g.scalar(plain.loss))
+        #expect(abs(g.scalar(result.divergence)) < 1e-5)
+        #expect(result.shared.tokens == 5)
+        #expect(context.route == .languageSpecific)
+    }
+
     func layer(_ pairing: LMSPairing, side: ModelSide, shared: Bool = true) -> LanguageSpecificLinear {
         var rng = SplitMix64(seed: 3)
         let linear = LanguageSpecificLinear(name: "l.fc1", config: LinearConfig(inputs: 4, outputs: 3), rank: 2, languages: languages,
