@@ -60,13 +60,8 @@ import TesseraNN
     /// The model-level FD loss runs both routes; with dense FFNs and no dropout they agree, so the
     /// loss is the plain cross-entropy and the KL vanishes.
     @Test func transformerDistillationLossOnDenseModel() {
-        var config = TransformerConfig(vocabularySize: 12)
-        config.modelDimension = 8
-        config.heads = 2
-        config.feedForwardDimension = 16
-        config.encoderLayers = 1
-        config.decoderLayers = 1
-        config.dropout = 0
+        var config = smallConfig(dimension: 8, feedForward: 16)
+        (config.heads, config.encoderLayers, config.decoderLayers, config.dropout) = (2, 1, 1, 0)
         let model = Transformer(config: config, seed: 3)
         let source = TokenBatch([[5, 6, 7, 2], [8, 2]], paddingID: 3)
         let input = TokenBatch([[4, 9, 10], [4, 11]], paddingID: 3)
