@@ -15,6 +15,8 @@ public final class FeedForwardContext {
     /// (every batch holds one direction).
     public let source: Int
     public let target: Int
+    /// Which weights LMS layers use: the direction's own factors, or the shared slot (Fuse Distillation).
+    public var route: LanguageRoute = .languageSpecific
     /// Weighted auxiliary losses (e.g. MoE load balancing) added during the
     /// forward pass; training adds them to the translation loss.
     public private(set) var auxiliaryLosses: [Var] = []

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import TesseraModels
+import TesseraNN
+import TesseraTensor
+
+/// The recipe-facing kind config and the per-layer factory.
+@Suite struct FeedForwardKindTests {
+    func decode(_ json: String) throws -> FeedForwardKind {
+        try JSONDecoder().decode(FeedForwardKind.self, from: Data(json.utf8))
+    }
+
+    @Test func decodesEveryKind() throws {
+        #expect(try decode("\"dense\"") == .dense)
+        var switchOptions = SwitchOptions()
+        switchOptions.experts = 16
+        switchOptions.evalCapacityFactor = 2
+        #expect(try decode(#"{"switch": {"experts": 16, "eval_capacity_factor": 2}}"#) == .switchMoE(switchOptions))
+        var strata = StratifiedOptions()
+        strata.strata = [2, 2, 2, 2]
+        #expect(try decode(#"{"smoe": {"strata": [2, 2, 2, 2]}}"#) == .stratified(strata))
+        var lms = LMSOptions()
+        lms.rank = 8
+        lms.pairing = .languagewise
+        lms.distillationWeight = 0.5
+        lms.divergence = .stopLanguageSpecific
+        let kind = try decode(#"{"lms_fd": {"rank": 8, "pairing": "languagewise", "lambda": 0.5, "divergence": "stop_ls"}}"#)
+        #expect(kind == .lmsFD(lms))
+        #expect(try decode(String(decoding: JSONEncoder().encode(kind), as: UTF8.self)) == kind)
+        var ffnFD = FFNDistillationOptions()
+        ffnFD.distillationWeight = 0.5
+        #expect(try decode(#"{"ffn_fd": {"lambda": 0.5}}"#) == .ffnFD(ffnFD))
+        #expect(FeedForwardKind.ffnFD(ffnFD).fuseDistillation?.divergence == .stopLanguageSpecific)
+    }
+
+    @Test func rejectsBadConfigs() {
+        #expect(throws: (any Error).self) { try decode(#"{"switch": {"experts": 4, "capacity": 1}}"#) }
+        #expect(throws: (any Error).self) { try decode(#"{"switch": {}, "lms": {}}"#) }
+        #expect(throws: (any Error).self) { try decode("\"moe\"") }
+        #expect(throws: (any Error).self) { try decode(#"{"smoe": {"strata": []}}"#) }
+    }
+
+    @Test func factoryBuildsEveryKthLayerWithFairseqNames() throws {
+        var rng = SplitMix64(seed: 1)
+        let config = smallConfig()
+        var options = SwitchOptions()
+        options.experts = 2
+        let kind = FeedForwardKind.switchMoE(options)
+        let first = kind.makeLayer(layerName: "encoder.layers.0", index: 0, side: .encoder, config: config, languages: ["en"], rng: &rng)
+        let second = kind.makeLayer(layerName: "encoder.layers.1", index: 1, side: .encoder, config: config, languages: ["en"], rng: &rng)
+        #expect(first is DenseFeedForward)
+        #expect(second.parameters.map(\.name).prefix(3) == ["encoder.layers.1.moe_layer.gate.wg.weight",
+                                                            "encoder.layers.1.moe_layer.experts.0.fc1.weight",
+                                                            "encoder.layers.1.moe_layer.experts.0.fc1.bias"])
+        var lms = LMSOptions()
+        lms.rank = 2
+        let fd = FeedForwardKind.lmsFD(lms).makeLayer(layerName: "decoder.layers.0", index: 0, side: .decoder, config: config,
+                                                      languages: ["en", "de"], rng: &rng)
+        #expect(fd.parameters.map(\.name).contains("decoder.layers.0.fc2.lms_f.shared"))
+        #expect(try ParameterSet(fd.parameters).scalarCount == (5 * 4 + 5) + (4 * 5 + 4) + 2 * 3 * 2 * (4 + 5))
+    }
+}

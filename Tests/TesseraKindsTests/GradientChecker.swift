@@ -1,0 +1,1 @@
+../TesseraTensorTests/GradientChecker.swift
