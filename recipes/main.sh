@@ -38,6 +38,7 @@ for pair in $directions; do
     if [ ! -s "$out" ]; then
         start=$SECONDS
         "$tessera" translate --model "$run/checkpoint_last.safetensors" --src "$src" --tgt "$tgt" --beam 4 \
+            --max-len-a 1.5 --max-len-b 10 \
             < "$corpus/test.$src" > "$out.tmp"
         mv "$out.tmp" "$out"
         echo "$pair: $(wc -l < "$out") lines in $((SECONDS - start)) s" >&2
