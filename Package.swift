@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "TesseraDecodingTests", dependencies: ["TesseraDecoding"]),
         .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraTensor", "TesseraNN", "TesseraDecoding", "TesseraModels"]),
         .testTarget(name: "TesseraKindsTests", dependencies: ["TesseraIO", "TesseraTensor", "TesseraNN", "TesseraModels"]),
-        .testTarget(name: "TesseraTrainingTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData", "TesseraTraining"]),
+        .testTarget(name: "TesseraTrainingTests", dependencies: ["TesseraIO", "TesseraText", "TesseraData", "TesseraModels", "TesseraTraining"]),
         .testTarget(name: "TesseraDataTests", dependencies: ["TesseraIO", "TesseraText", "TesseraTensor", "TesseraData", "TesseraTraining"]),
         .testTarget(name: "TesseraTextTests", dependencies: ["TesseraIO", "TesseraText", "TesseraTensor", "TesseraData", "TesseraModels"]),
     ],

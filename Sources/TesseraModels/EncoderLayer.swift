@@ -8,12 +8,14 @@ public final class EncoderLayer: Module {
     public let feedForward: any FeedForward
     let dropout: Float
 
-    public init(name: String, config: TransformerConfig, rng: inout SplitMix64) {
+    /// `languages` are the model's language codes, for language-specific feed-forward kinds.
+    public init(name: String, index: Int, config: TransformerConfig, languages: [String], rng: inout SplitMix64) {
         let norm = LayerNormConfig(size: config.modelDimension)
         selfAttention = MultiHeadAttention(name: name + ".self_attn", dimension: config.modelDimension, heads: config.heads,
                                            dropout: config.attentionDropout, rng: &rng)
         selfAttentionNorm = LayerNorm(name: name + ".self_attn_layer_norm", config: norm)
-        feedForward = DenseFeedForward(layerName: name, config: config, rng: &rng)
+        feedForward = config.feedForwardKind.makeLayer(layerName: name, index: index, side: .encoder, config: config,
+                                                       languages: languages, rng: &rng)
         finalNorm = LayerNorm(name: name + ".final_layer_norm", config: norm)
         dropout = config.dropout
     }

@@ -15,14 +15,22 @@ public final class Transformer: Module {
     let positions: SinusoidalPositions
     let embeddingScale: Float
 
-    public init(config: TransformerConfig, seed: UInt64) {
+    /// The model's languages, in the order feed-forward contexts index them.
+    public let languages: [String]
+
+    public init(config: TransformerConfig, languages: [String], seed: UInt64) {
         self.config = config
+        self.languages = languages
         var rng = SplitMix64(seed: seed)
         embedding = Embedding(name: "encoder.embed_tokens",
                               config: EmbeddingConfig(vocabulary: config.vocabularySize, dimension: config.modelDimension,
                                                       paddingIndex: Int(config.paddingID)), rng: &rng)
-        encoderLayers = (0..<config.encoderLayers).map { EncoderLayer(name: "encoder.layers.\($0)", config: config, rng: &rng) }
-        decoderLayers = (0..<config.decoderLayers).map { DecoderLayer(name: "decoder.layers.\($0)", config: config, rng: &rng) }
+        encoderLayers = (0..<config.encoderLayers).map {
+            EncoderLayer(name: "encoder.layers.\($0)", index: $0, config: config, languages: languages, rng: &rng)
+        }
+        decoderLayers = (0..<config.decoderLayers).map {
+            DecoderLayer(name: "decoder.layers.\($0)", index: $0, config: config, languages: languages, rng: &rng)
+        }
         encoderNorm = LayerNorm(name: "encoder.layer_norm", config: LayerNormConfig(size: config.modelDimension))
         decoderNorm = LayerNorm(name: "decoder.layer_norm", config: LayerNormConfig(size: config.modelDimension))
         positions = SinusoidalPositions(count: config.maxPositions, dimension: config.modelDimension)

@@ -16,6 +16,8 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
     public var activation: Activation = .relu
     /// Id of the padding token (never attended to, never a target).
     public var paddingID: Int32 = 3
+    /// The feed-forward kind of the layers it applies to (the others stay dense).
+    public var feedForwardKind: FeedForwardKind = .dense
 
     public enum Activation: String, Codable, Sendable { case relu, gelu }
 
@@ -32,6 +34,7 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
         case activationDropout = "activation_dropout"
         case activation = "activation_fn"
         case paddingID = "pad_id"
+        case feedForwardKind = "ffn_kind"
     }
 
     public init(vocabularySize: Int) { self.vocabularySize = vocabularySize }
@@ -52,6 +55,7 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
         try c.update(&activationDropout, .activationDropout)
         try c.update(&activation, .activation)
         try c.update(&paddingID, .paddingID)
+        try c.update(&feedForwardKind, .feedForwardKind)
         try validate()
     }
 

@@ -13,10 +13,12 @@ public final class ProgressReporter {
         public var targetTokensPerSecond: Double
         public var elapsedSeconds: Double
         public var etaSeconds: Double?
+        /// Per-layer feed-forward figures, e.g. "encoder.layers.1.moe.dropped": [0.02].
+        public var layers: [String: [Double]]?
 
         enum CodingKeys: String, CodingKey {
             case step, loss, perplexity = "ppl", learningRate = "lr", targetTokensPerSecond = "tgt_tokens_per_s"
-            case elapsedSeconds = "elapsed_s", etaSeconds = "eta_s"
+            case elapsedSeconds = "elapsed_s", etaSeconds = "eta_s", layers
         }
     }
 
@@ -80,6 +82,13 @@ public final class ProgressReporter {
             "elapsed \(duration(f.elapsedSeconds))",
         ]
         if let eta = f.etaSeconds { parts.append("ETA \(duration(eta))") }
+        // Mixture-of-experts layers: dropped-token fraction and balancing loss averaged over
+        // layers, and SMoE's mean FFN steps per token; per-layer figures go to the JSONL log.
+        for (suffix, label) in [(".moe.dropped", "dropped %.3f"), (".moe.balance_loss", "balance %.4f"),
+                                (".moe.steps_per_token", "ffn steps/token %.2f")] {
+            let values = (f.layers ?? [:]).filter { $0.key.hasSuffix(suffix) }.compactMap(\.value.first)
+            if !values.isEmpty { parts.append(String(format: label, values.reduce(0, +) / Double(values.count))) }
+        }
         return parts.joined(separator: " | ")
     }
 

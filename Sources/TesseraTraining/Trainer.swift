@@ -64,7 +64,7 @@ public final class Trainer {
         guard config.vocabularySize == vocabulary.vocabularySize, config.maxPositions >= recipe.data.maxLength else {
             throw InputError(file: "recipe", message: "model vocab_size must equal the vocabulary's (\(vocabulary.vocabularySize)) and max_positions must be at least max_length")
         }
-        model = Transformer(config: config, seed: recipe.optimization.seed)
+        model = Transformer(config: config, languages: recipe.data.languages.map(\.code), seed: recipe.optimization.seed)
         optimizer = Adam(parameters: model.parameters, config: recipe.adam)
         graph = Graph(seed: recipe.optimization.seed &+ 0x5EED)
         validation = try Validation(corpus: valid, directions: recipe.schedule.bleuDirections ?? Self.defaultValidationDirections(directions),
@@ -117,6 +117,8 @@ public final class Trainer {
                 elapsedSeconds: elapsed(), etaSeconds: eta(elapsed: elapsed(), sessionStart: elapsedBefore))
             reporter.live(figures)
             if progress.updates % recipe.schedule.logInterval == 0 {
+                var figures = figures
+                figures.layers = statistics.takeMeans()
                 reporter.report(figures)
                 (windowLoss, windowNLL, windowTokens, windowTargetTokens, windowStart) = (0, 0, 0, 0, Date())
             }
@@ -137,6 +139,9 @@ public final class Trainer {
 
     struct UpdateResult { var loss: Double; var nll: Double; var tokens: Int; var learningRate: Float }
 
+    /// Feed-forward statistics (MoE load, dropped tokens, …) averaged over a log interval.
+    var statistics = StatisticsWindow()
+
     /// One optimizer update on the next batch.
     func update() throws -> UpdateResult {
         let batch = sampler.next()
@@ -146,10 +151,26 @@ public final class Trainer {
         let languages = recipe.data.languages
         let context = FeedForwardContext(source: languages.firstIndex(of: batch.direction.source)!,
                                          target: languages.firstIndex(of: batch.direction.target)!)
-        let result = model.loss(graph, source: tensors.source, decoderInput: tensors.input, targets: tensors.target,
-                                labelSmoothing: recipe.optimization.labelSmoothing, context: context)
-        let loss = Double(graph.scalar(result.loss))
-        graph.backward(result.loss, seed: 1 / Float(max(result.tokens, 1)))
+        let smoothing = recipe.optimization.labelSmoothing
+        var total: Var
+        let result: CrossEntropyResult
+        if let fd = model.config.feedForwardKind.fuseDistillation {
+            // Both routes forward, one backward: ½(CE_ls + CE_sh) + λ·KL.
+            let distilled = FuseDistillation.loss(graph, model: model, source: tensors.source, decoderInput: tensors.input,
+                                                  targets: tensors.target, smoothing: smoothing, context: context,
+                                                  lambda: fd.lambda, divergence: fd.divergence)
+            (total, result) = (distilled.loss, distilled.languageSpecific)
+        } else {
+            result = model.loss(graph, source: tensors.source, decoderInput: tensors.input, targets: tensors.target,
+                                labelSmoothing: smoothing, context: context)
+            total = result.loss
+        }
+        let loss = Double(graph.scalar(total))
+        // Auxiliary losses are per-batch means; scaling by the token count makes
+        // the 1/tokens gradient seed below leave them at their own weight.
+        for auxiliary in context.auxiliaryLosses { total = graph.add(total, graph.scale(auxiliary, Float(max(result.tokens, 1)))) }
+        graph.backward(total, seed: 1 / Float(max(result.tokens, 1)))
+        statistics.add(context.statistics)
         let step = optimizer.step()
         progress.updates += 1
         progress.appliedUpdates = optimizer.appliedSteps

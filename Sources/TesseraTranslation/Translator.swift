@@ -10,6 +10,8 @@ public final class Translator {
     public let model: Transformer
     public let vocabulary: SentencePiece
     public let languages: [Language]
+    /// For LMS+FD models: decode with the language-specific factors (FD-LS) or the shared slot (FD-Share).
+    public var route: LanguageRoute = .languageSpecific
     private let tags: [Language: Int32]
 
     public init(model: Transformer, vocabulary: SentencePiece, languages: [Language]) throws {
@@ -60,8 +62,9 @@ public final class Translator {
             let rows = Array(order[start..<min(start + batchSize, order.count)])
             let sources = rows.map { sourceTokens(encoded[$0], tag: tag) }
             let maxLengths = sources.map { min(options.maxLength(sourceLength: $0.count - 2), model.config.maxPositions - 1) }
-            let decoder = IncrementalDecoder(model: model, sources: sources,
-                                             context: FeedForwardContext(source: sourceIndex, target: targetIndex))
+            let context = FeedForwardContext(source: sourceIndex, target: targetIndex)
+            context.route = route
+            let decoder = IncrementalDecoder(model: model, sources: sources, context: context)
             let starts = rows.map { _ in tag }
             let hypotheses = options.beam == 1
                 ? try Search.greedy(decoder: decoder, starts: starts, end: vocabulary.endID, maxLengths: maxLengths,

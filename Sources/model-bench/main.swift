@@ -58,7 +58,7 @@ if mode != "translate" {
     let source = TokenBatch(pairs.map { [tag] + $0.source + [eos] }, paddingID: pad)
     let input = TokenBatch(pairs.map { [tag] + $0.target }, paddingID: pad)
     let target = TokenBatch(pairs.map { $0.target + [eos] }, paddingID: pad)
-    let model = Transformer(config: config, seed: 1)
+    let model = Transformer(config: config, languages: ["de", "en"], seed: 1)
     var adam = AdamConfig()
     adam.warmupSteps = 100
     let optimizer = Adam(parameters: model.parameters, config: adam)
@@ -95,7 +95,7 @@ if mode != "translate" {
 
 if mode != "train" {
     config.dropout = 0
-    let model = Transformer(config: config, seed: 1)
+    let model = Transformer(config: config, languages: ["de", "en"], seed: 1)
     var rng = SplitMix64(seed: 3)
     let sentences = (0..<1000).map { _ in [tag] + sentence(&rng) + [eos] }
     let order = sentences.indices.sorted { sentences[$0].count < sentences[$1].count }

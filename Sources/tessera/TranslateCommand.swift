@@ -29,12 +29,14 @@ enum TranslateCommand: Command {
                                 output at most X·source length + N tokens (default 0, 200)
           --batch-size N        sentences per decoding batch (default 32)
           --buffer-size N       lines read before translating (default 256)
+          --route ls|shared     LMS+FD models: language-specific factors (FD-LS, default)
+                                or the shared slot (FD-Share)
         """
 
     static func run(_ arguments: [String]) throws -> Int32 {
         let options = try Arguments(arguments, options: [
             "--model": .value, "--src": .value, "--tgt": .value, "--tsv": .flag, "--beam": .value, "--lenpen": .value,
-            "--max-len-a": .value, "--max-len-b": .value, "--batch-size": .value, "--buffer-size": .value,
+            "--max-len-a": .value, "--max-len-b": .value, "--batch-size": .value, "--buffer-size": .value, "--route": .value,
         ])
         guard options.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(options.positional[0])'") }
         var search = SearchOptions()
@@ -52,6 +54,15 @@ enum TranslateCommand: Command {
             throw UsageError(message: "give --src and --tgt, or --tsv")
         }
         let translator = try loadTranslator(path: options.required("--model"))
+        switch options.string("--route") ?? "ls" {
+        case "ls": translator.route = .languageSpecific
+        case "shared":
+            guard translator.model.config.feedForwardKind.fuseDistillation != nil else {
+                throw UsageError(message: "--route shared needs a model trained with Fuse Distillation (ffn_kind lms_fd or ffn_fd)")
+            }
+            translator.route = .shared
+        case let other: throw UsageError(message: "--route must be ls or shared, not '\(other)'")
+        }
         // Languages given once are checked before reading any input.
         let fixed = try options.string("--tgt").map { target in
             Direction(source: try knownLanguage(options.required("--src"), translator, "--src"), target: try knownLanguage(target, translator, "--tgt"))
@@ -103,7 +114,7 @@ enum TranslateCommand: Command {
 
     static func loadTranslator(path: String) throws -> Translator {
         let (file, tensors) = try ModelFile.open(path: path)
-        let model = Transformer(config: file.config, seed: 0)
+        let model = Transformer(config: file.config, languages: file.languages, seed: 0)
         try ModelFile.load(model.parameters, from: tensors)
         let vocabulary = try SentencePiece(serialized: file.vocabulary)
         let languages = try file.languages.map { try Language($0, context: path) }

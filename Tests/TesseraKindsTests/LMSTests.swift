@@ -62,7 +62,7 @@ import TesseraNN
     @Test func transformerDistillationLossOnDenseModel() {
         var config = smallConfig(dimension: 8, feedForward: 16)
         (config.heads, config.encoderLayers, config.decoderLayers, config.dropout) = (2, 1, 1, 0)
-        let model = Transformer(config: config, seed: 3)
+        let model = Transformer(config: config, languages: ["de", "en"], seed: 3)
         let source = TokenBatch([[5, 6, 7, 2], [8, 2]], paddingID: 3)
         let input = TokenBatch([[4, 9, 10], [4, 11]], paddingID: 3)
         let targets = TokenBatch([[9, 10, 2], [11, 2]], paddingID: 3)

@@ -37,7 +37,7 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
 
 @Suite(.serialized) struct TransformerTests {
     @Test func parameterNamesFollowFairseq() {
-        let model = Transformer(config: tinyConfig(), seed: 1)
+        let model = Transformer(config: tinyConfig(), languages: ["de", "en"], seed: 1)
         let names = Set(model.parameters.map(\.name))
         for name in ["encoder.embed_tokens.weight", "encoder.layers.0.self_attn.q_proj.weight", "encoder.layers.1.fc1.bias",
                      "encoder.layers.0.self_attn_layer_norm.weight", "encoder.layers.0.final_layer_norm.bias", "encoder.layer_norm.weight",
@@ -56,7 +56,7 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
     /// Cached one-token-at-a-time decoding gives the log-probabilities that a
     /// full forward pass over the whole prefix gives.
     @Test func cachedDecodingEqualsFullRecomputation() throws {
-        let model = Transformer(config: tinyConfig(), seed: 7)
+        let model = Transformer(config: tinyConfig(), languages: ["de", "en"], seed: 7)
         let sources: [[Int32]] = [[tag, 6, 7, 8, eos], [tag, 9, eos], [tag, 10, 11, 12, 13, 14, eos]]
         let decoder = IncrementalDecoder(model: model, sources: sources, context: context)
         // Four hypotheses: source 0 twice (a beam), sources 1 and 2 once.
@@ -93,7 +93,7 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
     /// A tiny model overfits four sentence pairs, then greedy and beam search
     /// translate each source back to its exact target.
     @Test func overfitsAndTranslatesExactly() throws {
-        let model = Transformer(config: tinyConfig(), seed: 3)
+        let model = Transformer(config: tinyConfig(), languages: ["de", "en"], seed: 3)
         var adam = AdamConfig()
         adam.learningRate = 3e-3
         adam.warmupSteps = 20
@@ -120,7 +120,7 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
     }
 
     @Test func beamOfOneIsGreedyOnTheModel() throws {
-        let model = Transformer(config: tinyConfig(), seed: 11)
+        let model = Transformer(config: tinyConfig(), languages: ["de", "en"], seed: 11)
         let sources: [[Int32]] = [[tag, 6, 7, eos], [tag, 8, 9, 10, 11, eos], [tag, 12, eos]]
         let caps = [12, 5, 12]
         let greedy = try Search.greedy(decoder: IncrementalDecoder(model: model, sources: sources, context: context), starts: [tag, tag, tag],

@@ -22,7 +22,7 @@ import TesseraText
         var config = TransformerConfig(vocabularySize: vocabulary.vocabularySize)
         (config.modelDimension, config.heads, config.feedForwardDimension) = (16, 2, 32)
         (config.encoderLayers, config.decoderLayers, config.maxPositions) = (1, 1, 64)
-        let model = Transformer(config: config, seed: 1)
+        let model = Transformer(config: config, languages: ["en", "de", "fr"], seed: 1)
         let file = ModelFile(config: config, languages: ["en", "de", "fr"], vocabulary: try vocabulary.serialized())
         try file.writer(parameters: model.parameters).write(to: directory.appendingPathComponent("model.safetensors").path)
         return directory

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TesseraData
 import TesseraIO
+import TesseraModels
 import TesseraText
 @testable import TesseraTraining
 
@@ -25,13 +26,13 @@ private let fixture: Result<URL, Error> = Result {
     return directory
 }
 
-private func recipe(in directory: URL, saveDirectory: String, maxUpdate: Int) throws -> Recipe {
+private func recipe(in directory: URL, saveDirectory: String, maxUpdate: Int, ffnKind: String = #""dense""#) throws -> Recipe {
     let json = """
         {"data": {"train": "\(directory.path)/train.safetensors", "valid": "\(directory.path)/valid.safetensors",
                   "vocab": "\(directory.path)/spm.model", "langs": ["en", "de", "fr"], "directions": "english-centric",
                   "max_tokens": 300, "max_length": 60},
          "model": {"embed_dim": 32, "attention_heads": 4, "ffn_embed_dim": 64, "encoder_layers": 1, "decoder_layers": 1,
-                   "max_positions": 64, "dropout": 0.1, "attention_dropout": 0.1},
+                   "max_positions": 64, "dropout": 0.1, "attention_dropout": 0.1, "ffn_kind": \(ffnKind)},
          "optimization": {"lr": 0.002, "warmup_updates": 3, "max_update": \(maxUpdate), "seed": 5, "clip_norm": 1.0},
          "schedule": {"save_dir": "\(saveDirectory)", "log_interval": 2, "validate_interval_updates": 4,
                       "valid_sentences": 3, "bleu_directions": ["en-de"]}}
@@ -79,6 +80,36 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
         let log = try String(contentsOfFile: splitDirectory + "/train.jsonl", encoding: .utf8)
         #expect(log.split(separator: "\n").count == 5)
         #expect(FileManager.default.fileExists(atPath: straightDirectory + "/checkpoint_best.safetensors"))
+    }
+
+    /// Every feed-forward kind trains through the same loop: its auxiliary
+    /// losses join the loss, its statistics reach the log, and an LMS+FD run
+    /// distills into a dense checkpoint.
+    @Test(arguments: [
+        (#"{"switch": {"experts": 4, "every": 1}}"#, ".moe.dropped"),
+        (#"{"smoe": {"strata": [2, 2], "every": 1}}"#, ".moe.steps_per_token"),
+        (#"{"lms": {"rank": 4}}"#, nil),
+        (#"{"lms_fd": {"rank": 4}}"#, nil),
+    ] as [(String, String?)])
+    func everyKindTrains(kind: String, statistic: String?) throws {
+        let directory = try fixture.get()
+        let save = directory.appendingPathComponent("kind-\(UUID().uuidString)").path
+        let trainer = try Trainer(recipe: recipe(in: directory, saveDirectory: save, maxUpdate: 4, ffnKind: kind),
+                                  reporter: quietReporter(save), resume: false)
+        #expect(try trainer.run() == .maxUpdate)
+        let log = try String(contentsOfFile: save + "/train.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(log.count == 2)
+        let last = try JSONDecoder().decode(ProgressReporter.Figures.self, from: Data(log[1].utf8))
+        #expect(last.loss.isFinite && last.loss > 0)
+        if let statistic {
+            #expect(last.layers?.keys.contains { $0.hasSuffix(statistic) } == true, "\(last.layers ?? [:])")
+        }
+        if kind.contains("lms_fd") {
+            let dense = save + "/dense.safetensors"
+            let report = try Distillation.distill(from: save + "/checkpoint_last.safetensors", to: dense)
+            #expect(report.parametersAfter < report.parametersBefore)
+            #expect(try ModelFile.open(path: dense).file.config.feedForwardKind == .dense)
+        }
     }
 
     @Test func recipeErrorsNameTheProblem() throws {
