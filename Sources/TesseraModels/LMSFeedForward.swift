@@ -32,6 +32,9 @@ public struct LMSOptions: Codable, Sendable, Equatable {
         try c.update(&distillationWeight, .distillationWeight)
         try c.update(&divergence, .divergence)
         guard rank >= 1, every >= 1, distillationWeight >= 0 else { throw ConfigError(message: "lms: rank and every must be positive, lambda ≥ 0") }
+        // LanguageSpecificLinear works on attention inputs, but MultiHeadAttention does not build
+        // it yet; refusing beats a setting that silently does nothing.
+        guard !attention else { throw ConfigError(message: "lms: \"attention\": true is not supported yet (LMS on fc1/fc2 only)") }
     }
 }
 
