@@ -54,15 +54,7 @@ enum TranslateCommand: Command {
             throw UsageError(message: "give --src and --tgt, or --tsv")
         }
         let translator = try loadTranslator(path: options.required("--model"))
-        switch options.string("--route") ?? "ls" {
-        case "ls": translator.route = .languageSpecific
-        case "shared":
-            guard translator.model.config.feedForwardKind.fuseDistillation != nil else {
-                throw UsageError(message: "--route shared needs a model trained with Fuse Distillation (ffn_kind lms_fd or ffn_fd)")
-            }
-            translator.route = .shared
-        case let other: throw UsageError(message: "--route must be ls or shared, not '\(other)'")
-        }
+        try applyRoute(options.string("--route"), to: translator)
         // Languages given once are checked before reading any input.
         let fixed = try options.string("--tgt").map { target in
             Direction(source: try knownLanguage(options.required("--src"), translator, "--src"), target: try knownLanguage(target, translator, "--tgt"))
@@ -110,6 +102,19 @@ enum TranslateCommand: Command {
         }
         try flush()
         return 0
+    }
+
+    /// `--route ls|shared`: the shared route exists only in Fuse Distillation models.
+    static func applyRoute(_ route: String?, to translator: Translator) throws {
+        switch route ?? "ls" {
+        case "ls": translator.route = .languageSpecific
+        case "shared":
+            guard translator.model.config.feedForwardKind.fuseDistillation != nil else {
+                throw UsageError(message: "--route shared needs a model trained with Fuse Distillation (ffn_kind lms_fd or ffn_fd)")
+            }
+            translator.route = .shared
+        case let other: throw UsageError(message: "--route must be ls or shared, not '\(other)'")
+        }
     }
 
     static func loadTranslator(path: String) throws -> Translator {

@@ -6,7 +6,7 @@ import Glibc
 
 let commands: [any Command.Type] = [
     NormalizeCommand.self, VocabCommand.self, EncodeCommand.self, DecodeCommand.self, BinarizeCommand.self,
-    TrainCommand.self, TranslateCommand.self, DistillCommand.self, BleuCommandLine.self,
+    TrainCommand.self, TranslateCommand.self, DistillCommand.self, InspectCommand.self, BleuCommandLine.self,
 ]
 
 func printError(_ text: String) {

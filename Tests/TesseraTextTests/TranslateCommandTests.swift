@@ -3,6 +3,7 @@ import Testing
 import TesseraData
 import TesseraModels
 import TesseraText
+import TesseraTensor
 
 /// `tessera translate` end to end on a tiny random model: the output has one
 /// line per input line whatever the model says, and bad input is refused
@@ -22,9 +23,12 @@ import TesseraText
         var config = TransformerConfig(vocabularySize: vocabulary.vocabularySize)
         (config.modelDimension, config.heads, config.feedForwardDimension) = (16, 2, 32)
         (config.encoderLayers, config.decoderLayers, config.maxPositions) = (1, 1, 64)
-        let model = Transformer(config: config, languages: ["en", "de", "fr"], seed: 1)
-        let file = ModelFile(config: config, languages: ["en", "de", "fr"], vocabulary: try vocabulary.serialized())
-        try file.writer(parameters: model.parameters).write(to: directory.appendingPathComponent("model.safetensors").path)
+        for (name, kind) in [("model", #""dense""#), ("switch", #"{"switch": {"experts": 4, "every": 1}}"#)] {
+            config.feedForwardKind = try JSONDecoder().decode(FeedForwardKind.self, from: Data(kind.utf8))
+            let model = Transformer(config: config, languages: ["en", "de", "fr"], seed: 1)
+            let file = ModelFile(config: config, languages: ["en", "de", "fr"], vocabulary: try vocabulary.serialized())
+            try file.writer(parameters: model.parameters).write(to: directory.appendingPathComponent("\(name).safetensors").path)
+        }
         return directory
     }
 
@@ -97,6 +101,25 @@ import TesseraText
         let foreign = try TestSupport.tessera(["translate", "--model", binarized, "--src", "de", "--tgt", "en"], input: Data("x\n".utf8))
         #expect(foreign.status == 1)
         #expect(foreign.stderr == "tessera translate: \(binarized): not a Tessera model (no tessera-model-1 metadata)\n")
+    }
+
+    @Test func inspectCountsParametersAndRoutesText() throws {
+        let path = try Self.fixture.get().appendingPathComponent("switch.safetensors").path
+        let output = try TestSupport.tessera(["inspect", "--model", path, "--src", "de", "--tgt", "en"],
+                                             input: Data("Hallo Welt\nDas ist ein Test\n".utf8))
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.text.split(separator: "\n").map(String.init)
+        let counts = try #require(lines.first { $0.hasPrefix("parameters: ") })
+        let numbers = counts.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        #expect(numbers.count == 3 && numbers[2] < numbers[0], "active per token < training: \(counts)")
+        #expect(lines.contains { $0.hasPrefix("  encoder.layers.0.moe_layer") || $0.contains("encoder.layers.0") && $0.contains(".moe.load") })
+        #expect(lines.contains { $0.contains("decoder.layers.0") && $0.contains(".moe.dropped") })
+
+        let dense = try TestSupport.tessera(["inspect", "--model", try model])
+        #expect(dense.status == 0)
+        #expect(dense.text.contains("parameters: training "))
+        let route = try TestSupport.tessera(["inspect", "--model", try model, "--route", "shared"])
+        #expect(route.status == 2, "a dense model has no shared route")
     }
 
     /// With a buffer of two lines, the first translations arrive while stdin is still open.
