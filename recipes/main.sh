@@ -10,23 +10,12 @@ cd "$(dirname "$0")/.."
 recipes/setup.sh
 tessera="$(swift build -c release --show-bin-path)/tessera"
 corpus=data/corpus
-vocab=data/vocab/spm
 run=runs/quick
 directions="en-de de-en en-ja fr-de"
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
-step "corpus: LibreOffice help in 13 languages -> $corpus"
-corpora/build-libreoffice-help.sh --out "$corpus"
-
-step "vocabulary: joint SentencePiece model -> $vocab.model"
-[ -s "$vocab.model" ] || "$tessera" vocab --input "$corpus/train" -o "$vocab" --vocab-size 8000
-
-step "binarize: train, valid and test -> data/bin"
-for split in train valid test; do
-    [ -s "data/bin/$split.safetensors" ] ||
-        "$tessera" binarize --input "$corpus/$split" --vocab "$vocab.model" -o "data/bin/$split.safetensors"
-done
+recipes/prepare-data.sh
 
 step "train: recipes/quick.json -> $run"
 "$tessera" train --recipe recipes/quick.json --resume
