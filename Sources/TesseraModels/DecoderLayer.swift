@@ -12,11 +12,12 @@ public final class DecoderLayer: Module {
     /// `languages` are the model's language codes, for language-specific feed-forward kinds.
     public init(name: String, index: Int, config: TransformerConfig, languages: [String], rng: inout SplitMix64) {
         let norm = LayerNormConfig(size: config.modelDimension)
-        selfAttention = MultiHeadAttention(name: name + ".self_attn", dimension: config.modelDimension, heads: config.heads,
-                                           dropout: config.attentionDropout, rng: &rng)
+        let projection = config.feedForwardKind.attentionProjection(index: index, side: .decoder, config: config, languages: languages)
+        selfAttention = MultiHeadAttention(name: name + ".self_attn", heads: config.heads, dropout: config.attentionDropout,
+                                           rng: &rng, projection: projection)
         selfAttentionNorm = LayerNorm(name: name + ".self_attn_layer_norm", config: norm)
-        encoderAttention = MultiHeadAttention(name: name + ".encoder_attn", dimension: config.modelDimension, heads: config.heads,
-                                              dropout: config.attentionDropout, rng: &rng)
+        encoderAttention = MultiHeadAttention(name: name + ".encoder_attn", heads: config.heads, dropout: config.attentionDropout,
+                                              rng: &rng, projection: projection)
         encoderAttentionNorm = LayerNorm(name: name + ".encoder_attn_layer_norm", config: norm)
         feedForward = config.feedForwardKind.makeLayer(layerName: name, index: index, side: .decoder, config: config,
                                                        languages: languages, rng: &rng)
@@ -32,9 +33,10 @@ public final class DecoderLayer: Module {
     /// x [B, T, d] over the whole target prefix (training, or recomputing).
     public func callAsFunction(_ g: Graph, _ x: Var, memory: Var, memoryPadding: AttentionMask, context: FeedForwardContext) -> Var {
         let normed = selfAttentionNorm(g, x)
-        let selfAttended = selfAttention(g, query: normed, memory: normed, mask: AttentionMask(causal: true))
+        let selfAttended = selfAttention(g, query: normed, memory: normed, mask: AttentionMask(causal: true), context: context)
         let afterSelf = g.add(x, g.dropout(selfAttended, rate: dropout))
-        let crossAttended = encoderAttention(g, query: encoderAttentionNorm(g, afterSelf), memory: memory, mask: memoryPadding)
+        let crossAttended = encoderAttention(g, query: encoderAttentionNorm(g, afterSelf), memory: memory, mask: memoryPadding,
+                                             context: context)
         let afterCross = g.add(afterSelf, g.dropout(crossAttended, rate: dropout))
         return residualFeedForward(g, afterCross, norm: finalNorm, feedForward: feedForward, dropout: dropout, context: context)
     }

@@ -11,8 +11,9 @@ public final class EncoderLayer: Module {
     /// `languages` are the model's language codes, for language-specific feed-forward kinds.
     public init(name: String, index: Int, config: TransformerConfig, languages: [String], rng: inout SplitMix64) {
         let norm = LayerNormConfig(size: config.modelDimension)
-        selfAttention = MultiHeadAttention(name: name + ".self_attn", dimension: config.modelDimension, heads: config.heads,
-                                           dropout: config.attentionDropout, rng: &rng)
+        let projection = config.feedForwardKind.attentionProjection(index: index, side: .encoder, config: config, languages: languages)
+        selfAttention = MultiHeadAttention(name: name + ".self_attn", heads: config.heads, dropout: config.attentionDropout,
+                                           rng: &rng, projection: projection)
         selfAttentionNorm = LayerNorm(name: name + ".self_attn_layer_norm", config: norm)
         feedForward = config.feedForwardKind.makeLayer(layerName: name, index: index, side: .encoder, config: config,
                                                        languages: languages, rng: &rng)
@@ -27,7 +28,7 @@ public final class EncoderLayer: Module {
     /// x [B, S, d]; `padding` marks source padding.
     public func callAsFunction(_ g: Graph, _ x: Var, padding: AttentionMask, context: FeedForwardContext) -> Var {
         let normed = selfAttentionNorm(g, x)
-        let attended = g.add(x, g.dropout(selfAttention(g, query: normed, memory: normed, mask: padding), rate: dropout))
+        let attended = g.add(x, g.dropout(selfAttention(g, query: normed, memory: normed, mask: padding, context: context), rate: dropout))
         return residualFeedForward(g, attended, norm: finalNorm, feedForward: feedForward, dropout: dropout, context: context)
     }
 }

@@ -91,6 +91,24 @@ public enum FeedForwardKind: Codable, Sendable, Equatable {
         }
     }
 
+    /// How the attention projections of layer `index` are built: LMS linears
+    /// when the kind is LMS with `"attention": true` and applies to the layer,
+    /// plain biased Linears otherwise.
+    public func attentionProjection(index: Int, side: ModelSide, config: TransformerConfig, languages: [String])
+        -> (String, inout SplitMix64) -> any Projection {
+        let linear = LinearConfig(inputs: config.modelDimension, outputs: config.modelDimension)
+        switch self {
+        case let .lms(o) where o.attention && applies(toLayer: index), let .lmsFD(o) where o.attention && applies(toLayer: index):
+            let shared = isFuseDistillation
+            return { name, rng in
+                LanguageSpecificLinear(name: name, config: linear, rank: o.rank, languages: languages, pairing: o.pairing,
+                                       side: side, sharedSlot: shared, rng: &rng)
+            }
+        default:
+            return { name, rng in Linear(name: name, config: linear, rng: &rng) }
+        }
+    }
+
     /// Whether training runs both routes with the Fuse Distillation loss, with its λ and KL reading.
     public var fuseDistillation: (lambda: Float, divergence: FuseDistillation.Divergence)? {
         switch self {

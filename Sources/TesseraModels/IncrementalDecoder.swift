@@ -40,8 +40,8 @@ public final class IncrementalDecoder: StepDecoder {
         let (memory, _) = model.encode(graph, source: batch, context: context)
         sourceLengths = sources.map(\.count)
         for layer in model.decoderLayers {
-            let keys = graph.value(layer.encoderAttention.keyProjection(graph, memory))
-            let values = graph.value(layer.encoderAttention.valueProjection(graph, memory))
+            let keys = graph.value(layer.encoderAttention.keyProjection(graph, memory, context: context))
+            let values = graph.value(layer.encoderAttention.valueProjection(graph, memory, context: context))
             crossKeys.append(sources.indices.map { OwnedFloats(copying: keys, start: $0 * batch.length * d, count: sourceLengths[$0] * d) })
             crossValues.append(sources.indices.map { OwnedFloats(copying: values, start: $0 * batch.length * d, count: sourceLengths[$0] * d) })
         }
@@ -63,12 +63,12 @@ public final class IncrementalDecoder: StepDecoder {
         for (l, layer) in model.decoderLayers.enumerated() {
             let normed = layer.selfAttentionNorm(g, x)
             let attention = layer.selfAttention
-            let query = attention.queryProjection(g, normed)
-            selfKeys[l] = extend(selfKeys[l], parents: parents, with: g.value(attention.keyProjection(g, normed)))
-            selfValues[l] = extend(selfValues[l], parents: parents, with: g.value(attention.valueProjection(g, normed)))
+            let query = attention.queryProjection(g, normed, context: context)
+            selfKeys[l] = extend(selfKeys[l], parents: parents, with: g.value(attention.keyProjection(g, normed, context: context)))
+            selfValues[l] = extend(selfValues[l], parents: parents, with: g.value(attention.valueProjection(g, normed, context: context)))
             let shape = Shape(h, steps + 1, d)
             x = g.add(x, attention.attend(g, query: query, keys: g.external(selfKeys[l].pointer, shape),
-                                          values: g.external(selfValues[l].pointer, shape)))
+                                          values: g.external(selfValues[l].pointer, shape), context: context))
             x = g.add(x, g.reshape(encoderAttention(g, layer: l, query: layer.encoderAttentionNorm(g, x)), Shape(h, 1, d)))
             x = residualFeedForward(g, x, norm: layer.finalNorm, feedForward: layer.feedForward, dropout: 0, context: context)
         }
@@ -79,7 +79,7 @@ public final class IncrementalDecoder: StepDecoder {
     private func encoderAttention(_ g: Graph, layer l: Int, query normed: Var) -> Var {
         let attention = model.decoderLayers[l].encoderAttention
         let d = model.config.modelDimension, h = hypothesisSource.count
-        let queries = g.reshape(attention.queryProjection(g, normed), Shape(h, d))
+        let queries = g.reshape(attention.queryProjection(g, normed, context: context), Shape(h, d))
         var parts: [Var] = []
         var start = 0
         while start < h {
@@ -93,7 +93,7 @@ public final class IncrementalDecoder: StepDecoder {
             parts.append(g.reshape(g.attention(query: run, key: keys, value: values, heads: attention.heads), Shape(end - start, d)))
             start = end
         }
-        return attention.outputProjection(g, parts.count == 1 ? parts[0] : g.concat(parts, axis: 0))
+        return attention.outputProjection(g, parts.count == 1 ? parts[0] : g.concat(parts, axis: 0), context: context)
     }
 
     /// [old hypotheses, steps, d] gathered by `parents`, plus one new row per hypothesis.

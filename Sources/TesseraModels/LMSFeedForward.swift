@@ -7,7 +7,8 @@ public struct LMSOptions: Codable, Sendable, Equatable {
     /// Rank d of V_l F_l (the paper: 32 on IWSLT; 64, 16, 4 on OPUS-100).
     public var rank = 32
     public var pairing = LMSPairing.pairwise
-    /// Also on the attention projections (q, k, v, out); wired by the model, not by the FFN.
+    /// Also on the attention projections (q, k, v, out) of the layers it applies to;
+    /// built by FeedForwardKind.attentionProjection, not by the FFN.
     public var attention = false
     /// LMS in layers i with (i+1) % every == 0 (`lms_freq`, 1 = every layer).
     public var every = 1
@@ -32,9 +33,6 @@ public struct LMSOptions: Codable, Sendable, Equatable {
         try c.update(&distillationWeight, .distillationWeight)
         try c.update(&divergence, .divergence)
         guard rank >= 1, every >= 1, distillationWeight >= 0 else { throw ConfigError(message: "lms: rank and every must be positive, lambda ≥ 0") }
-        // LanguageSpecificLinear works on attention inputs, but MultiHeadAttention does not build
-        // it yet; refusing beats a setting that silently does nothing.
-        guard !attention else { throw ConfigError(message: "lms: \"attention\": true is not supported yet (LMS on fc1/fc2 only)") }
     }
 }
 

@@ -8,12 +8,20 @@ import TesseraTensor
 @Suite struct DistillationTests {
     /// `Distillation.distill` turns an LMS+FD checkpoint into a dense one whose
     /// logits equal the LMS+FD model's shared route.
-    @Test func foldedModelEqualsSharedRoute() throws {
+    @Test(arguments: [#"{"lms_fd": {"rank": 3}}"#, #"{"lms_fd": {"rank": 3, "attention": true, "every": 2}}"#])
+    func foldedModelEqualsSharedRoute(kind: String) throws {
         var config = smallConfig(dimension: 16, feedForward: 24)
         (config.heads, config.encoderLayers, config.decoderLayers, config.dropout) = (2, 2, 2, 0)
-        config.feedForwardKind = try JSONDecoder().decode(FeedForwardKind.self, from: Data(#"{"lms_fd": {"rank": 3}}"#.utf8))
+        config.feedForwardKind = try JSONDecoder().decode(FeedForwardKind.self, from: Data(kind.utf8))
         let languages = ["de", "en", "fr"]
         let model = Transformer(config: config, languages: languages, seed: 4)
+        if kind.contains("attention") {
+            // Every other layer (index 1) carries LMS on all four attention projections.
+            let names = Set(model.parameters.map(\.name))
+            #expect(names.contains("encoder.layers.1.self_attn.k_proj.lms_v.shared"))
+            #expect(names.contains("decoder.layers.1.encoder_attn.out_proj.lms_f.fr"))
+            #expect(!names.contains { $0.hasPrefix("encoder.layers.0.self_attn.") && $0.contains(".lms_") })
+        }
         // F starts at zero, which would make the fold trivial: give every factor values.
         var rng = SplitMix64(seed: 9)
         for p in model.parameters where p.name.contains(".lms_") {

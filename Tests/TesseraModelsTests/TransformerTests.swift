@@ -55,8 +55,16 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
 
     /// Cached one-token-at-a-time decoding gives the log-probabilities that a
     /// full forward pass over the whole prefix gives.
-    @Test func cachedDecodingEqualsFullRecomputation() throws {
-        let model = Transformer(config: tinyConfig(), languages: ["de", "en"], seed: 7)
+    @Test(arguments: [#""dense""#, #"{"lms": {"rank": 4, "attention": true}}"#])
+    func cachedDecodingEqualsFullRecomputation(kind: String) throws {
+        var config = tinyConfig()
+        config.feedForwardKind = try JSONDecoder().decode(FeedForwardKind.self, from: Data(kind.utf8))
+        let model = Transformer(config: config, languages: ["de", "en"], seed: 7)
+        // LMS's F starts at zero; give the factors values so they take part.
+        var rng = SplitMix64(seed: 2)
+        for p in model.parameters where p.name.contains(".lms_f.") {
+            for i in 0..<p.count { p.value[i] = 0.2 * (2 * rng.nextFloat() - 1) }
+        }
         let sources: [[Int32]] = [[tag, 6, 7, 8, eos], [tag, 9, eos], [tag, 10, 11, 12, 13, 14, eos]]
         let decoder = IncrementalDecoder(model: model, sources: sources, context: context)
         // Four hypotheses: source 0 twice (a beam), sources 1 and 2 once.

@@ -88,7 +88,7 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
     @Test(arguments: [
         (#"{"switch": {"experts": 4, "every": 1}}"#, ".moe.dropped"),
         (#"{"smoe": {"strata": [2, 2], "every": 1}}"#, ".moe.steps_per_token"),
-        (#"{"lms": {"rank": 4}}"#, nil),
+        (#"{"lms": {"rank": 4, "attention": true}}"#, nil),
         (#"{"lms_fd": {"rank": 4}}"#, nil),
     ] as [(String, String?)])
     func everyKindTrains(kind: String, statistic: String?) throws {
