@@ -127,6 +127,19 @@ def edge_hypotheses(refs, rng):
     return hyps
 
 
+def move_blocks(words, moves, rng):
+    """Moves `moves` random blocks of 1-8 words to random places."""
+    moved = list(words)
+    for _ in range(moves):
+        size = rng.randint(1, 8)
+        i = rng.randrange(max(1, len(moved) - size))
+        block = moved[i:i + size]
+        del moved[i:i + size]
+        j = rng.randrange(len(moved) + 1)
+        moved[j:j] = block
+    return moved
+
+
 def long_ter_lines(sentences, rng):
     """Long segments with block moves, very unequal lengths and repetitions: they
     exercise TER's shift search, its beam widening and its candidate limit."""
@@ -136,16 +149,8 @@ def long_ter_lines(sentences, rng):
         n = rng.randint(40, 110)
         start = rng.randrange(max(1, len(words) - n))
         ref = words[start:start + n]
-        hyp = list(ref)
-        for _ in range(rng.randint(2, 6)):
-            size = rng.randint(1, 8)
-            i = rng.randrange(max(1, len(hyp) - size))
-            block = hyp[i:i + size]
-            del hyp[i:i + size]
-            j = rng.randrange(len(hyp) + 1)
-            hyp[j:j] = block
         lines_ref.append(" ".join(ref))
-        lines_hyp.append(" ".join(hyp))
+        lines_hyp.append(" ".join(move_blocks(ref, rng.randint(2, 6), rng)))
     lines_ref.append(" ".join(words[:160]))
     lines_hyp.append(" ".join(words[5:8]))
     lines_ref.append("a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b")
@@ -156,17 +161,8 @@ def long_ter_lines(sentences, rng):
     # after some shifts were applied, discarding a still-improving shift.
     limit_rng = random.Random(7)
     for n, moves in [(150, 12), (200, 16), (120, 20)]:
-        ref = words[:n]
-        hyp = list(ref)
-        for _ in range(moves):
-            size = limit_rng.randint(1, 8)
-            i = limit_rng.randrange(len(hyp) - size)
-            block = hyp[i:i + size]
-            del hyp[i:i + size]
-            j = limit_rng.randrange(len(hyp) + 1)
-            hyp[j:j] = block
-        lines_ref.append(" ".join(ref))
-        lines_hyp.append(" ".join(hyp))
+        lines_ref.append(" ".join(words[:n]))
+        lines_hyp.append(" ".join(move_blocks(words[:n], moves, limit_rng)))
     return lines_hyp, lines_ref
 
 
