@@ -153,7 +153,7 @@ public struct BLEU: Sendable {
         let bleu: BLEU
         var preprocessor: Preprocessor
         var tokenizerScratch = TokenizerScratch()
-        var counter = NGramCounter()
+        let counter = NGramCounter()
         var hypTokens: [Int32] = [], hypGrams: [Int32] = []
         var refTokens: [[Int32]] = [], refGrams: [[Int32]] = []
 
@@ -166,11 +166,11 @@ public struct BLEU: Sendable {
                                  references: [UnsafeBufferPointer<UInt8>]) -> Statistics {
             counter.interner.reset()
             TokenIDs.collect(hypothesis, preprocessor: &preprocessor, tokenizer: bleu.tokenizer,
-                             scratch: &tokenizerScratch, interner: &counter.interner, into: &hypTokens)
+                             scratch: &tokenizerScratch, interner: counter.interner, into: &hypTokens)
             while refTokens.count < references.count { refTokens.append([]); refGrams.append([]) }
             for (r, ref) in references.enumerated() {
                 TokenIDs.collect(ref, preprocessor: &preprocessor, tokenizer: bleu.tokenizer,
-                                 scratch: &tokenizerScratch, interner: &counter.interner, into: &refTokens[r])
+                                 scratch: &tokenizerScratch, interner: counter.interner, into: &refTokens[r])
             }
 
             var stats = Statistics(order: bleu.maxOrder)

@@ -81,7 +81,7 @@ enum TokenIDs {
     /// `str.split()` of the tokenized text) into `ids`.
     static func collect<T: LineTokenizer>(_ line: UnsafeBufferPointer<UInt8>, preprocessor: inout Preprocessor,
                                           tokenizer: T, scratch: inout TokenizerScratch,
-                                          interner: inout LineInterner, into ids: inout [Int32]) {
+                                          interner: LineInterner, into ids: inout [Int32]) {
         ids.removeAll(keepingCapacity: true)
         preprocessor.apply(line) { text in
             tokenizer.apply(text, scratch: &scratch) { tokenized in

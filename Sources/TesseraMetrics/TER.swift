@@ -68,7 +68,7 @@ public struct TER: Sendable {
         let tokenizer: TercomTokenizer
         var preprocessor: Preprocessor
         var scratch = TokenizerScratch()
-        var interner = LineInterner()
+        let interner = LineInterner()
         var hypWords: [Int32] = []
         var refWords: [Int32] = []
         var aligner = ShiftingEditDistance()
@@ -83,11 +83,11 @@ public struct TER: Sendable {
                                  references refs: [UnsafeBufferPointer<UInt8>]) -> Statistics {
             interner.reset()
             TokenIDs.collect(hyp, preprocessor: &preprocessor, tokenizer: tokenizer, scratch: &scratch,
-                             interner: &interner, into: &hypWords)
+                             interner: interner, into: &hypWords)
             var best = Int(1e16), lengths = 0
             for ref in refs {
                 TokenIDs.collect(ref, preprocessor: &preprocessor, tokenizer: tokenizer, scratch: &scratch,
-                                 interner: &interner, into: &refWords)
+                                 interner: interner, into: &refWords)
                 let edits = aligner.edits(hypothesis: hypWords, reference: refWords)
                 lengths += refWords.count
                 if edits < best { best = edits }
