@@ -78,13 +78,26 @@ extension TextLines {
 
     /// Reads and parses a file (see `parse`).
     public static func read(file path: String, lineBreaks: LineBreaks = .newlineOnly) throws(MetricsError) -> TextLines {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw MetricsError(file: path, message: isDirectory.boolValue ? "is a directory"
-                               : exists ? "cannot be read" : "no such file")
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw MetricsError(file: path, message: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
         }
-        return try parse([UInt8](data), name: path, lineBreaks: lineBreaks)
+        defer { close(fd) }
+        // Read straight into the array the lines will live in: no second copy.
+        // One spare byte lets the read that finds the end of file need no growth.
+        var info = stat()
+        let size = fstat(fd, &info) == 0 && info.st_size > 0 ? Int(info.st_size) : 0
+        var data = [UInt8](repeating: 0, count: size + 1)
+        var filled = 0
+        while true {
+            if filled == data.count { data.append(contentsOf: repeatElement(0, count: max(data.count, 1 << 16))) }
+            let got = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            guard got >= 0 else { throw MetricsError(file: path, message: String(cString: strerror(errno))) }
+            if got == 0 { break }
+            filled += got
+        }
+        data.removeLast(data.count - filled)
+        return try parse(data, name: path, lineBreaks: lineBreaks)
     }
 }
 

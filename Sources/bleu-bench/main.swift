@@ -142,6 +142,7 @@ func median(_ xs: [Double]) -> Double {
 
 func fixed(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
 
+setvbuf(stdout, nil, _IOLBF, 0)  // show each result as it comes
 let settings = Settings(arguments)
 guard FileManager.default.isExecutableFile(atPath: settings.sacrebleu) else {
     fail("\(settings.sacrebleu) not found: run recipes/make-bleu-fixtures.sh once (it creates the venv) or pass --sacrebleu")
