@@ -78,9 +78,14 @@ public struct BLEU: Sendable {
     }
 
     public func corpusScore(_ segments: Segments) -> Result {
-        let total = Parallel.sum(count: segments.count, worker: { Worker(self) }, zero: Statistics(order: maxOrder),
-                                 { $0.statistics(segments, $1) }, add: +=)
-        return score(total, referenceCount: segments.references.count)
+        score(corpusStatistics(segments), referenceCount: segments.references.count)
+    }
+
+    /// The summed statistics of some segments. Statistics add up, so a caller can
+    /// stream a corpus batch by batch and score the running sum with `score`.
+    public func corpusStatistics(_ segments: Segments) -> Statistics {
+        Parallel.sum(count: segments.count, worker: { Worker(self) }, zero: Statistics(order: maxOrder),
+                     { $0.statistics(segments, $1) }, add: +=)
     }
 
     public func sentenceScore(hypothesis: String, references: [String]) throws(MetricsError) -> Result {
