@@ -149,7 +149,9 @@ guard FileManager.default.isExecutableFile(atPath: settings.sacrebleu) else {
 }
 let files = generate(settings)
 let me = CommandLine.arguments[0]
-print("bleu-bench: \(settings.lines) lines (\(files.hyp), \(files.ref)), \(settings.runs) runs each, alternating")
+let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+print("bleu-bench: \(settings.lines) lines (\(files.hyp), \(files.ref)), \(settings.runs) runs each, alternating;"
+      + " \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(load) at start")
 print("metric  scorer      min s   median s   lines/s (median)   peak RSS MiB   speed-up (min, median)")
 for metric in settings.metrics {
     var runs: [String: [Run]] = ["tessera": [], "sacrebleu": []]
