@@ -272,7 +272,7 @@ def cases():
     yield ["@inputs/blank/single.txt", "-m", "bleu", "chrf", "ter", "-w", "4", "<@inputs/blank/empty.txt"]
     # Failures: only the exit code is compared (sacreBLEU's messages are log lines or tracebacks).
     yield ["@inputs/edge/ref.txt", "-w", "6", "<@inputs/edge/hyp.txt"]  # a tab on a later stdin line
-    yield ["@inputs/real-de/ref.txt", "-i", "@inputs/edge/hyp.txt"]  # different lengths
+    yield ["@inputs/real-de/ref.txt", "-i", "@inputs/multiref/hyp.txt"]  # different lengths (30, 25)
     yield ["@inputs/blank/empty.txt", "-i", "@inputs/blank/empty.txt"]  # no sentence
     yield ["@inputs/blank/empty.txt", "<@inputs/blank/empty.txt"]  # one empty hypothesis, no reference
     yield edge + ["-m", "bleu", "chrf", "-sl"]
