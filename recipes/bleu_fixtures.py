@@ -153,6 +153,8 @@ def long_ter_lines(sentences, rng):
         lines_hyp.append(" ".join(move_blocks(ref, rng.randint(2, 6), rng)))
     lines_ref.append(" ".join(words[:160]))
     lines_hyp.append(" ".join(words[5:8]))
+    lines_ref.append(" ".join(words[5:8]))  # and the reverse: a hypothesis far longer than its reference
+    lines_hyp.append(" ".join(words[:160]))
     lines_ref.append("a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b")
     lines_hyp.append("b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a")
     lines_ref.append(" ".join(["x y z"] * 30))
