@@ -66,6 +66,7 @@ public struct TER: Sendable {
 
     struct Worker: SegmentWorker {
         let tokenizer: TercomTokenizer
+        let referenceTokenizer: TercomTokenizer
         var preprocessor: Preprocessor
         var scratch = TokenizerScratch()
         let interner = LineInterner()
@@ -76,6 +77,8 @@ public struct TER: Sendable {
         init(_ ter: TER) {
             tokenizer = TercomTokenizer(normalized: ter.normalized, noPunct: ter.noPunct,
                                         asianSupport: ter.asianSupport)
+            referenceTokenizer = TercomTokenizer(normalized: ter.normalized, noPunct: ter.noPunct,
+                                                 asianSupport: ter.asianSupport, twice: true)
             preprocessor = Preprocessor(lowercase: !ter.caseSensitive, rstrip: true)
         }
 
@@ -86,7 +89,7 @@ public struct TER: Sendable {
                              interner: interner, into: &hypWords)
             var best = Int(1e16), lengths = 0
             for ref in refs {
-                TokenIDs.collect(ref, preprocessor: &preprocessor, tokenizer: tokenizer, scratch: &scratch,
+                TokenIDs.collect(ref, preprocessor: &preprocessor, tokenizer: referenceTokenizer, scratch: &scratch,
                                  interner: interner, into: &refWords)
                 let edits = aligner.edits(hypothesis: hypWords, reference: refWords)
                 lengths += refWords.count
