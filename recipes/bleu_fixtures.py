@@ -127,6 +127,19 @@ def edge_hypotheses(refs, rng):
     return hyps
 
 
+def move_blocks(words, moves, rng):
+    """Moves `moves` random blocks of 1-8 words to random places."""
+    moved = list(words)
+    for _ in range(moves):
+        size = rng.randint(1, 8)
+        i = rng.randrange(max(1, len(moved) - size))
+        block = moved[i:i + size]
+        del moved[i:i + size]
+        j = rng.randrange(len(moved) + 1)
+        moved[j:j] = block
+    return moved
+
+
 def long_ter_lines(sentences, rng):
     """Long segments with block moves, very unequal lengths and repetitions: they
     exercise TER's shift search, its beam widening and its candidate limit."""
@@ -136,37 +149,26 @@ def long_ter_lines(sentences, rng):
         n = rng.randint(40, 110)
         start = rng.randrange(max(1, len(words) - n))
         ref = words[start:start + n]
-        hyp = list(ref)
-        for _ in range(rng.randint(2, 6)):
-            size = rng.randint(1, 8)
-            i = rng.randrange(max(1, len(hyp) - size))
-            block = hyp[i:i + size]
-            del hyp[i:i + size]
-            j = rng.randrange(len(hyp) + 1)
-            hyp[j:j] = block
         lines_ref.append(" ".join(ref))
-        lines_hyp.append(" ".join(hyp))
+        lines_hyp.append(" ".join(move_blocks(ref, rng.randint(2, 6), rng)))
     lines_ref.append(" ".join(words[:160]))
     lines_hyp.append(" ".join(words[5:8]))
+    lines_ref.append(" ".join(words[5:8]))  # and the reverse: a hypothesis far longer than its reference
+    lines_hyp.append(" ".join(words[:160]))
     lines_ref.append("a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b")
     lines_hyp.append("b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a")
     lines_ref.append(" ".join(["x y z"] * 30))
     lines_hyp.append(" ".join(["z y x"] * 30))
+    # sacreBLEU tokenizes TER references twice; with normalization and punctuation
+    # removal the second pass can split a possessive the first pass exposed.
+    lines_ref.append("The cosmos's\uff09 1,000 and John's\uff08x\uff09 plan's\u3002 done")
+    lines_hyp.append("the cosmos 's 1,000 and john 's x plan 's done")
     # Many block moves in long lines: the search hits its 1000-candidate limit
     # after some shifts were applied, discarding a still-improving shift.
     limit_rng = random.Random(7)
     for n, moves in [(150, 12), (200, 16), (120, 20)]:
-        ref = words[:n]
-        hyp = list(ref)
-        for _ in range(moves):
-            size = limit_rng.randint(1, 8)
-            i = limit_rng.randrange(len(hyp) - size)
-            block = hyp[i:i + size]
-            del hyp[i:i + size]
-            j = limit_rng.randrange(len(hyp) + 1)
-            hyp[j:j] = block
-        lines_ref.append(" ".join(ref))
-        lines_hyp.append(" ".join(hyp))
+        lines_ref.append(" ".join(words[:n]))
+        lines_hyp.append(" ".join(move_blocks(words[:n], moves, limit_rng)))
     return lines_hyp, lines_ref
 
 
@@ -276,7 +278,7 @@ def cases():
     yield ["@inputs/blank/single.txt", "-m", "bleu", "chrf", "ter", "-w", "4", "<@inputs/blank/empty.txt"]
     # Failures: only the exit code is compared (sacreBLEU's messages are log lines or tracebacks).
     yield ["@inputs/edge/ref.txt", "-w", "6", "<@inputs/edge/hyp.txt"]  # a tab on a later stdin line
-    yield ["@inputs/real-de/ref.txt", "-i", "@inputs/edge/hyp.txt"]  # different lengths
+    yield ["@inputs/real-de/ref.txt", "-i", "@inputs/multiref/hyp.txt"]  # different lengths (30, 25)
     yield ["@inputs/blank/empty.txt", "-i", "@inputs/blank/empty.txt"]  # no sentence
     yield ["@inputs/blank/empty.txt", "<@inputs/blank/empty.txt"]  # one empty hypothesis, no reference
     yield edge + ["-m", "bleu", "chrf", "-sl"]

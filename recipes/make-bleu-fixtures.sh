@@ -7,10 +7,6 @@
 #                                            # from this machine's Debian translations)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=.venv-sacrebleu
-if [ ! -x "$venv/bin/sacrebleu" ]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q sacrebleu==2.6.0
-fi
+venv=$(recipes/sacrebleu-venv.sh)
 "$venv/bin/python" recipes/bleu_fixtures.py Tests/TesseraMetricsTests/Fixtures "$@"
 du -sh Tests/TesseraMetricsTests/Fixtures

@@ -78,9 +78,14 @@ public struct BLEU: Sendable {
     }
 
     public func corpusScore(_ segments: Segments) -> Result {
-        let total = Parallel.sum(count: segments.count, worker: { Worker(self) }, zero: Statistics(order: maxOrder),
-                                 { $0.statistics(segments, $1) }, add: +=)
-        return score(total, referenceCount: segments.references.count)
+        score(corpusStatistics(segments), referenceCount: segments.references.count)
+    }
+
+    /// The summed statistics of some segments. Statistics add up, so a caller can
+    /// stream a corpus batch by batch and score the running sum with `score`.
+    public func corpusStatistics(_ segments: Segments) -> Statistics {
+        Parallel.sum(count: segments.count, worker: { Worker(self) }, zero: Statistics(order: maxOrder),
+                     { $0.statistics(segments, $1) }, add: +=)
     }
 
     public func sentenceScore(hypothesis: String, references: [String]) throws(MetricsError) -> Result {
@@ -153,7 +158,7 @@ public struct BLEU: Sendable {
         let bleu: BLEU
         var preprocessor: Preprocessor
         var tokenizerScratch = TokenizerScratch()
-        var counter = NGramCounter()
+        let counter = NGramCounter()
         var hypTokens: [Int32] = [], hypGrams: [Int32] = []
         var refTokens: [[Int32]] = [], refGrams: [[Int32]] = []
 
@@ -166,11 +171,11 @@ public struct BLEU: Sendable {
                                  references: [UnsafeBufferPointer<UInt8>]) -> Statistics {
             counter.interner.reset()
             TokenIDs.collect(hypothesis, preprocessor: &preprocessor, tokenizer: bleu.tokenizer,
-                             scratch: &tokenizerScratch, interner: &counter.interner, into: &hypTokens)
+                             scratch: &tokenizerScratch, interner: counter.interner, into: &hypTokens)
             while refTokens.count < references.count { refTokens.append([]); refGrams.append([]) }
             for (r, ref) in references.enumerated() {
                 TokenIDs.collect(ref, preprocessor: &preprocessor, tokenizer: bleu.tokenizer,
-                                 scratch: &tokenizerScratch, interner: &counter.interner, into: &refTokens[r])
+                                 scratch: &tokenizerScratch, interner: counter.interner, into: &refTokens[r])
             }
 
             var stats = Statistics(order: bleu.maxOrder)

@@ -99,7 +99,7 @@ public struct CHRF: Sendable {
     struct Worker: SegmentWorker {
         let chrf: CHRF
         var preprocessor: Preprocessor
-        var counter = NGramCounter()
+        let counter = NGramCounter()
         var scalars: [UInt32] = []
         var hypChars: [Int32] = [], hypWords: [Int32] = [], hypGrams: [Int32] = []
         var refChars: [[Int32]] = [], refWords: [[Int32]] = [], refGrams: [[Int32]] = []
@@ -116,9 +116,9 @@ public struct CHRF: Sendable {
             counter.interner.reset()
             let refCount = references.count
             while refChars.count < refCount { refChars.append([]); refWords.append([]); refGrams.append([]) }
-            Self.extract(hypothesis, chrf, &preprocessor, &counter.interner, &scalars, &hypChars, &hypWords)
+            Self.extract(hypothesis, chrf, &preprocessor, counter.interner, &scalars, &hypChars, &hypWords)
             for r in 0..<refCount {
-                Self.extract(references[r], chrf, &preprocessor, &counter.interner, &scalars, &refChars[r], &refWords[r])
+                Self.extract(references[r], chrf, &preprocessor, counter.interner, &scalars, &refChars[r], &refWords[r])
             }
             let width = 3 * chrf.order
             perReference.removeAll(keepingCapacity: true)
@@ -157,7 +157,7 @@ public struct CHRF: Sendable {
 
         /// Character ids (whitespace dropped unless kept) and chrF++ word ids of a line.
         private static func extract(_ line: UnsafeBufferPointer<UInt8>, _ chrf: CHRF, _ preprocessor: inout Preprocessor,
-                                    _ interner: inout LineInterner, _ scalars: inout [UInt32],
+                                    _ interner: LineInterner, _ scalars: inout [UInt32],
                                     _ chars: inout [Int32], _ words: inout [Int32]) {
             chars.removeAll(keepingCapacity: true)
             words.removeAll(keepingCapacity: true)

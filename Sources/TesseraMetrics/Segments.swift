@@ -24,13 +24,17 @@ public struct Segments: Sendable {
     /// Calls `body` with segment i's hypothesis and references.
     @inline(__always)
     func with<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>, [UnsafeBufferPointer<UInt8>]) -> R) -> R {
-        // Arrays are copy-on-write: these closures only borrow storage that outlives the call.
-        hypotheses.withLine(i) { hyp in
-            var refs: [UnsafeBufferPointer<UInt8>] = []
-            refs.reserveCapacity(references.count)
-            for stream in references { stream.withLine(i) { refs.append($0) } }
-            return body(hyp, refs)
+        // Nested so that every buffer pointer is used only inside its own withLine call.
+        var refs: [UnsafeBufferPointer<UInt8>] = []
+        refs.reserveCapacity(references.count)
+        func nest(_ r: Int) -> R {
+            guard r < references.count else { return hypotheses.withLine(i) { body($0, refs) } }
+            return references[r].withLine(i) { line in
+                refs.append(line)
+                return nest(r + 1)
+            }
         }
+        return nest(0)
     }
 }
 
@@ -81,7 +85,7 @@ enum TokenIDs {
     /// `str.split()` of the tokenized text) into `ids`.
     static func collect<T: LineTokenizer>(_ line: UnsafeBufferPointer<UInt8>, preprocessor: inout Preprocessor,
                                           tokenizer: T, scratch: inout TokenizerScratch,
-                                          interner: inout LineInterner, into ids: inout [Int32]) {
+                                          interner: LineInterner, into ids: inout [Int32]) {
         ids.removeAll(keepingCapacity: true)
         preprocessor.apply(line) { text in
             tokenizer.apply(text, scratch: &scratch) { tokenized in

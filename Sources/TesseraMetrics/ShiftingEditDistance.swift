@@ -156,9 +156,13 @@ struct ShiftingEditDistance {
     private mutating func bestShift(distance: Int64, checked: inout Int) -> Candidate? {
         alignment()
         let n = hyp.count, m = ref.count
+        // The backtrace always covers both sequences; never index past a partial one.
+        guard hypErrors.count == n && refErrors.count == m else { return nil }
         var best: Candidate?
         pairs: for start in 0..<n {
-            for refStart in max(0, start - Self.maxShiftDistance)..<min(m, start + Self.maxShiftDistance + 1) {
+            // Reference starts at most 50 positions away (none when the hypothesis runs far past the reference).
+            let low = max(0, start - Self.maxShiftDistance), high = min(m, start + Self.maxShiftDistance + 1)
+            for refStart in low..<max(low, high) {
                 var length = 0
                 while length < Self.maxShiftSize && hyp[start + length] == ref[refStart + length] {
                     length += 1

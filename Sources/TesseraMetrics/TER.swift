@@ -66,9 +66,10 @@ public struct TER: Sendable {
 
     struct Worker: SegmentWorker {
         let tokenizer: TercomTokenizer
+        let referenceTokenizer: TercomTokenizer
         var preprocessor: Preprocessor
         var scratch = TokenizerScratch()
-        var interner = LineInterner()
+        let interner = LineInterner()
         var hypWords: [Int32] = []
         var refWords: [Int32] = []
         var aligner = ShiftingEditDistance()
@@ -76,6 +77,8 @@ public struct TER: Sendable {
         init(_ ter: TER) {
             tokenizer = TercomTokenizer(normalized: ter.normalized, noPunct: ter.noPunct,
                                         asianSupport: ter.asianSupport)
+            referenceTokenizer = TercomTokenizer(normalized: ter.normalized, noPunct: ter.noPunct,
+                                                 asianSupport: ter.asianSupport, twice: true)
             preprocessor = Preprocessor(lowercase: !ter.caseSensitive, rstrip: true)
         }
 
@@ -83,11 +86,11 @@ public struct TER: Sendable {
                                  references refs: [UnsafeBufferPointer<UInt8>]) -> Statistics {
             interner.reset()
             TokenIDs.collect(hyp, preprocessor: &preprocessor, tokenizer: tokenizer, scratch: &scratch,
-                             interner: &interner, into: &hypWords)
+                             interner: interner, into: &hypWords)
             var best = Int(1e16), lengths = 0
             for ref in refs {
-                TokenIDs.collect(ref, preprocessor: &preprocessor, tokenizer: tokenizer, scratch: &scratch,
-                                 interner: &interner, into: &refWords)
+                TokenIDs.collect(ref, preprocessor: &preprocessor, tokenizer: referenceTokenizer, scratch: &scratch,
+                                 interner: interner, into: &refWords)
                 let edits = aligner.edits(hypothesis: hypWords, reference: refWords)
                 lengths += refWords.count
                 if edits < best { best = edits }

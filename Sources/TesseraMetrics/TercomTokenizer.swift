@@ -4,12 +4,34 @@ struct TercomTokenizer: LineTokenizer {
     var normalized: Bool
     var noPunct: Bool
     var asianSupport: Bool
+    /// sacreBLEU's TER preprocesses references twice (once when caching them,
+    /// again when extracting their words), and normalization is not idempotent:
+    /// a second pass can split a possessive that punctuation removal exposed.
+    /// References set this so their words match sacreBLEU's.
+    var twice = false
 
     func apply<R>(_ line: UnsafeBufferPointer<UInt8>, scratch: inout TokenizerScratch,
                   _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         guard normalized || noPunct else { return body(line) }
         scratch.text.removeAll(keepingCapacity: true)
         scratch.text.append(contentsOf: line)
+        transform(&scratch)
+        if twice {
+            // The first pass's result as sacreBLEU returns it: tokens joined by single spaces.
+            scratch.spare.removeAll(keepingCapacity: true)
+            scratch.text.withUnsafeBufferPointer { text in
+                PythonText.forEachToken(text) { range in
+                    if !scratch.spare.isEmpty { scratch.spare.append(0x20) }
+                    scratch.spare.append(contentsOf: text[range])
+                }
+            }
+            swap(&scratch.text, &scratch.spare)
+            transform(&scratch)
+        }
+        return scratch.text.withUnsafeBufferPointer(body)
+    }
+
+    private func transform(_ scratch: inout TokenizerScratch) {
         if normalized {
             TextPasses.replaceInPlace(&scratch.text, "\n-", with: "", scratch: &scratch.spare)
             TextPasses.replaceInPlace(&scratch.text, "\n", with: " ", scratch: &scratch.spare)
@@ -30,7 +52,6 @@ struct TercomTokenizer: LineTokenizer {
                 TextPasses.encode(scratch.scalars, into: &scratch.text)
             }
         }
-        return scratch.text.withUnsafeBufferPointer(body)
     }
 
     /// _normalize_asian: every character of its CJK classes gets spaces around

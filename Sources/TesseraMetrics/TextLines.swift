@@ -4,8 +4,8 @@ import Foundation
 /// line without per-line allocations and from several threads at once.
 public struct TextLines: Sendable {
     public private(set) var bytes: [UInt8] = []
-    /// offsets[i]..<offsets[i + 1] is line i (without its terminator).
-    public private(set) var offsets: [Int] = [0]
+    /// Where each line (without its terminator and stripped whitespace) lies in `bytes`.
+    public private(set) var spans: [Range<Int>] = []
 
     public init() {}
 
@@ -13,23 +13,22 @@ public struct TextLines: Sendable {
         for line in lines { append(line.utf8) }
     }
 
-    public var count: Int { offsets.count - 1 }
+    public var count: Int { spans.count }
 
     public mutating func append<C: Collection>(_ utf8: C) where C.Element == UInt8 {
+        let start = bytes.count
         bytes.append(contentsOf: utf8)
-        offsets.append(bytes.count)
+        spans.append(start..<bytes.count)
     }
 
     public subscript(i: Int) -> String {
-        String(decoding: bytes[offsets[i]..<offsets[i + 1]], as: UTF8.self)
+        String(decoding: bytes[spans[i]], as: UTF8.self)
     }
 
     /// Calls `body` with the bytes of line `i`.
     @inline(__always)
     func withLine<R>(_ i: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-        bytes.withUnsafeBufferPointer { all in
-            body(UnsafeBufferPointer(rebasing: all[offsets[i]..<offsets[i + 1]]))
-        }
+        bytes.withUnsafeBufferPointer { all in body(UnsafeBufferPointer(rebasing: all[spans[i]])) }
     }
 }
 
@@ -49,41 +48,56 @@ extension TextLines {
     public static func parse(_ data: [UInt8], name: String, lineBreaks: LineBreaks,
                              rstrip: Bool = true) throws(MetricsError) -> TextLines {
         var lines = TextLines()
-        lines.bytes.reserveCapacity(data.count)
         var failure: Int?
         data.withUnsafeBufferPointer { all in
-            var start = 0, i = 0
+            guard let base = all.baseAddress else { return }
+            var start = 0
             func emit(_ end: Int) -> Bool {
                 let line = UnsafeBufferPointer(rebasing: all[start..<end])
                 guard UTF8Validation.isValid(line) else { failure = lines.count + 1; return false }
-                lines.append(UnsafeBufferPointer(rebasing: line[0..<(rstrip ? PythonText.rstrippedCount(line) : line.count)]))
+                lines.spans.append(start..<(start + (rstrip ? PythonText.rstrippedCount(line) : line.count)))
                 return true
             }
-            while i < all.count {
-                let b = all[i]
-                if b == 0x0A || (b == 0x0D && lineBreaks == .universal) {
-                    guard emit(i) else { return }
-                    i += (b == 0x0D && i + 1 < all.count && all[i + 1] == 0x0A) ? 2 : 1
-                    start = i
+            while start < all.count {
+                // The next "\n" (and, for universal newlines, "\r") ends the line.
+                var end = start
+                if lineBreaks == .newlineOnly {
+                    let hit = memchr(base + start, 0x0A, all.count - start)
+                    end = hit.map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base } ?? all.count
                 } else {
-                    i += 1
+                    while end < all.count && all[end] != 0x0A && all[end] != 0x0D { end += 1 }
                 }
+                guard emit(end) else { return }
+                start = end + (end < all.count && all[end] == 0x0D && end + 1 < all.count && all[end + 1] == 0x0A ? 2 : 1)
             }
-            if start < all.count { _ = emit(all.count) }
         }
         if let failure { throw MetricsError(file: name, line: failure, message: "invalid UTF-8") }
+        lines.bytes = data
         return lines
     }
 
     /// Reads and parses a file (see `parse`).
     public static func read(file path: String, lineBreaks: LineBreaks = .newlineOnly) throws(MetricsError) -> TextLines {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw MetricsError(file: path, message: isDirectory.boolValue ? "is a directory"
-                               : exists ? "cannot be read" : "no such file")
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw MetricsError(file: path, message: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
         }
-        return try parse([UInt8](data), name: path, lineBreaks: lineBreaks)
+        defer { close(fd) }
+        // Read straight into the array the lines will live in: no second copy.
+        // One spare byte lets the read that finds the end of file need no growth.
+        var info = stat()
+        let size = fstat(fd, &info) == 0 && info.st_size > 0 ? Int(info.st_size) : 0
+        var data = [UInt8](repeating: 0, count: size + 1)
+        var filled = 0
+        while true {
+            if filled == data.count { data.append(contentsOf: repeatElement(0, count: max(data.count, 1 << 16))) }
+            let got = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            guard got >= 0 else { throw MetricsError(file: path, message: String(cString: strerror(errno))) }
+            if got == 0 { break }
+            filled += got
+        }
+        data.removeLast(data.count - filled)
+        return try parse(data, name: path, lineBreaks: lineBreaks)
     }
 }
 
@@ -93,6 +107,11 @@ enum UTF8Validation {
     static func isValid(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         let n = s.count
+        // Eight ASCII bytes at a time first: most text is mostly ASCII.
+        if let base = s.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= n && raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+        }
         while i < n {
             let b0 = s[i]
             if b0 < 0x80 { i += 1; continue }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The rewriting steps sacreBLEU's tokenizers are built from, each with the
 /// semantics of Python's `re.sub`: matches are found left to right and never
 /// overlap. They work on bytes when every pattern character is ASCII (then a
@@ -7,31 +9,44 @@ enum TextPasses {
     static let space = 0x20
 
     /// s/(A)(B)/\1 \2 /g when `spaceBefore` is false, s/(A)(B)/ \1 \2/g when true.
+    @inline(__always)
     static func splitPairs<T: FixedWidthInteger>(_ input: [T], into out: inout [T], spaceBefore: Bool,
                                                  first: (T) -> Bool, second: (T) -> Bool) {
-        out.removeAll(keepingCapacity: true)
         let sp = T(space)
-        var i = 0
-        let n = input.count
-        while i < n {
-            let a = input[i]
-            if i + 1 < n && first(a) && second(input[i + 1]) {
-                if spaceBefore { out.append(sp); out.append(a); out.append(sp); out.append(input[i + 1]) }
-                else { out.append(a); out.append(sp); out.append(input[i + 1]); out.append(sp) }
-                i += 2
-            } else {
-                out.append(a)
-                i += 1
+        input.withUnsafeBufferPointer { src in
+            out.overwrite(maxCount: 2 * src.count) { dst in
+                var i = 0, w = 0
+                let n = src.count
+                while i < n {
+                    let a = src[i]
+                    if i + 1 < n && first(a) && second(src[i + 1]) {
+                        if spaceBefore { dst[w] = sp; dst[w + 1] = a; dst[w + 2] = sp; dst[w + 3] = src[i + 1] }
+                        else { dst[w] = a; dst[w + 1] = sp; dst[w + 2] = src[i + 1]; dst[w + 3] = sp }
+                        w += 4
+                        i += 2
+                    } else {
+                        dst[w] = a
+                        w += 1
+                        i += 1
+                    }
+                }
+                return w
             }
         }
     }
 
     /// s/(X)/ \1 /g for every element in the class.
+    @inline(__always)
     static func pad<T: FixedWidthInteger>(_ input: [T], into out: inout [T], where member: (T) -> Bool) {
-        out.removeAll(keepingCapacity: true)
         let sp = T(space)
-        for c in input {
-            if member(c) { out.append(sp); out.append(c); out.append(sp) } else { out.append(c) }
+        input.withUnsafeBufferPointer { src in
+            out.overwrite(maxCount: 3 * src.count) { dst in
+                var w = 0
+                for c in src {
+                    if member(c) { dst[w] = sp; dst[w + 1] = c; dst[w + 2] = sp; w += 3 } else { dst[w] = c; w += 1 }
+                }
+                return w
+            }
         }
     }
 
@@ -54,26 +69,41 @@ enum TextPasses {
         }
     }
 
-    /// Applies `replace` only when the pattern's first byte occurs, swapping buffers.
+    /// Whether `pattern` occurs in `text` (memchr for its first byte, then a compare).
+    static func contains(_ text: [UInt8], _ pattern: StaticString) -> Bool {
+        let p = pattern.utf8Start, m = pattern.utf8CodeUnitCount
+        return text.withUnsafeBufferPointer { t in
+            guard let base = t.baseAddress else { return false }
+            var i = 0
+            while i + m <= t.count, let hit = memchr(base + i, Int32(p[0]), t.count - i - m + 1) {
+                let at = UnsafePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self))
+                if memcmp(at, p, m) == 0 { return true }
+                i = at - base + 1
+            }
+            return false
+        }
+    }
+
+    /// Applies `replace` only when the pattern occurs (rarely), swapping buffers.
     static func replaceInPlace(_ text: inout [UInt8], _ pattern: StaticString, with replacement: StaticString,
                                scratch: inout [UInt8]) {
-        guard text.contains(pattern.utf8Start[0]) else { return }
+        guard contains(text, pattern) else { return }
         replace(text, pattern, with: replacement, into: &scratch)
         swap(&text, &scratch)
     }
 
     /// mteval-v13a's ASCII punctuation class [{-~[-` -&(-+:-@/], shared by the
-    /// 13a, zh and TER tokenizers.
+    /// 13a, zh and TER tokenizers, as a 128-bit membership mask.
     @inline(__always)
-    static func isMtevalPunct(_ b: UInt8) -> Bool {
-        (b >= 0x7B && b <= 0x7E) || (b >= 0x5B && b <= 0x60) || (b >= 0x20 && b <= 0x26)
-            || (b >= 0x28 && b <= 0x2B) || (b >= 0x3A && b <= 0x40) || b == 0x2F
-    }
+    static func isMtevalPunct(_ b: UInt8) -> Bool { inMask(b, 0xFC00_8F7F_0000_0000, 0x7800_0001_F800_0001) }
 
     /// Python's string.punctuation.
     @inline(__always)
-    static func isASCIIPunctuation(_ b: UInt8) -> Bool {
-        (b >= 0x21 && b <= 0x2F) || (b >= 0x3A && b <= 0x40) || (b >= 0x5B && b <= 0x60) || (b >= 0x7B && b <= 0x7E)
+    static func isASCIIPunctuation(_ b: UInt8) -> Bool { inMask(b, 0xFC00_FFFE_0000_0000, 0x7800_0001_F800_0001) }
+
+    @inline(__always)
+    private static func inMask(_ b: UInt8, _ low: UInt64, _ high: UInt64) -> Bool {
+        b < 64 ? (low >> UInt64(b)) & 1 != 0 : b < 128 && (high >> UInt64(b & 63)) & 1 != 0
     }
 
     @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
@@ -89,14 +119,30 @@ enum TextPasses {
         // TER's second possessive rule, "'s$", can never match here: the padded
         // text always ends with a space.
         if splitPossessives { replaceInPlace(&text, "'s ", with: " 's ", scratch: &scratch) }
-        splitPairs(text, into: &scratch, spaceBefore: false, first: { !isDigit($0) }, second: isPeriodOrComma)
-        splitPairs(scratch, into: &text, spaceBefore: true, first: isPeriodOrComma, second: { !isDigit($0) })
-        splitPairs(text, into: &scratch, spaceBefore: false, first: isDigit, second: { $0 == 0x2D })
-        swap(&text, &scratch)
+        // Each remaining rule needs a period, comma or dash; most lines lack some.
+        if text.contains(where: isPeriodOrComma) {
+            splitPairs(text, into: &scratch, spaceBefore: false, first: { !isDigit($0) }, second: isPeriodOrComma)
+            splitPairs(scratch, into: &text, spaceBefore: true, first: isPeriodOrComma, second: { !isDigit($0) })
+        }
+        if text.contains(0x2D) {
+            splitPairs(text, into: &scratch, spaceBefore: false, first: isDigit, second: { $0 == 0x2D })
+            swap(&text, &scratch)
+        }
     }
 
     static func encode(_ scalars: [UInt32], into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         for c in scalars { PythonText.encode(c, into: &out) }
+    }
+}
+
+extension Array where Element: FixedWidthInteger {
+    /// Replaces the contents with what `body` writes (at most `maxCount`
+    /// elements, returning the count), reusing the storage from call to call.
+    @inline(__always)
+    mutating func overwrite(maxCount: Int, _ body: (UnsafeMutablePointer<Element>) -> Int) {
+        if count < maxCount { append(contentsOf: repeatElement(0, count: maxCount - count)) }
+        let written = withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+        removeLast(count - written)
     }
 }

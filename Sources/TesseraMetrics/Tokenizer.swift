@@ -38,8 +38,11 @@ public enum Tokenizer: String, Sendable, CaseIterable {
         case .none:
             return body(line)
         case .thirteenA:
+            // f" {line} ": padding first is the same as last, as no replaced pattern contains a space.
             scratch.text.removeAll(keepingCapacity: true)
+            scratch.text.append(0x20)
             scratch.text.append(contentsOf: line)
+            scratch.text.append(0x20)
             Self.thirteenA(&scratch.text, scratch: &scratch.spare)
         case .zh:
             Self.zh(line, scratch: &scratch)
@@ -61,8 +64,6 @@ public enum Tokenizer: String, Sendable, CaseIterable {
         TextPasses.replaceInPlace(&text, "-\n", with: "", scratch: &scratch)
         TextPasses.replaceInPlace(&text, "\n", with: " ", scratch: &scratch)
         unescapeXML(&text, scratch: &scratch)
-        text.insert(0x20, at: 0)
-        text.append(0x20)
         TextPasses.mtevalSteps(&text, scratch: &scratch)
     }
 
