@@ -57,6 +57,20 @@ public final class BinarizedCorpus: @unchecked Sendable {
         }
     }
 
+    /// The largest token id of any language (-1 for an empty corpus), so a
+    /// reader can check every id against its vocabulary once, up front.
+    public func maximumTokenID() throws -> Int32 {
+        var maximum: Int32 = -1
+        for language in languages {
+            let name = "\(language.code).tokens"
+            let largest = wideTokens
+                ? try file.withValues(name, as: Int32.self, dtype: .i32) { $0.max() ?? -1 }
+                : try file.withValues(name, as: UInt16.self, dtype: .u16) { $0.max().map(Int32.init) ?? -1 }
+            maximum = max(maximum, largest)
+        }
+        return maximum
+    }
+
     /// The ids of one row in one language.
     public func tokens(_ language: Language, row: Int) throws -> [Int32] {
         let range = try file.withValues("\(language.code).offsets", as: Int64.self, dtype: .i64) {

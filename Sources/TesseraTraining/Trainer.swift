@@ -40,8 +40,14 @@ public final class Trainer {
         let hash = SHA256.hex(vocabularyBytes)
         train = try BinarizedCorpus(path: recipe.data.train)
         valid = try BinarizedCorpus(path: recipe.data.valid)
-        for corpus in [train, valid] where corpus.vocabularyHash != hash {
-            throw InputError(file: corpus.path, message: "was binarized with another vocabulary than \(recipe.data.vocabulary); run `tessera binarize` again")
+        for corpus in [train, valid] {
+            guard corpus.vocabularyHash == hash else {
+                throw InputError(file: corpus.path, message: "was binarized with another vocabulary than \(recipe.data.vocabulary); run `tessera binarize` again")
+            }
+            let largest = try corpus.maximumTokenID()
+            guard largest < vocabulary.vocabularySize else {
+                throw InputError(file: corpus.path, message: "holds token id \(largest), outside the vocabulary of \(vocabulary.vocabularySize)")
+            }
         }
         var tags: [Language: Int32] = [:]
         for language in recipe.data.languages {

@@ -112,6 +112,25 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
         }
     }
 
+    @Test func refusesDataOfAnotherVocabulary() throws {
+        let directory = try fixture.get()
+        let other = directory.appendingPathComponent("other-vocab")
+        var options = VocabularyTrainer.Options()
+        options.vocabularySize = 300
+        options.sentences = 1000
+        let corpus = ParallelCorpus(languages: try Language.parseList("en,de", context: "test"),
+                                    columns: [(0..<300).map { "sentence number \($0) in English" }, (0..<300).map { "Satz Nummer \($0) auf Deutsch" }])
+        let report = try VocabularyTrainer.train(corpus: corpus, options: options, outputPrefix: other.path)
+        var bad = try recipe(in: directory, saveDirectory: directory.appendingPathComponent("bad-vocab").path, maxUpdate: 1)
+        bad.data.vocabulary = report.modelPath
+        do {
+            _ = try Trainer(recipe: bad, reporter: quietReporter(directory.path), resume: false)
+            Issue.record("expected a vocabulary mismatch error")
+        } catch {
+            #expect("\(error)".contains("was binarized with another vocabulary"), "\(error)")
+        }
+    }
+
     @Test func recipeErrorsNameTheProblem() throws {
         let directory = try fixture.get()
         let path = directory.appendingPathComponent("bad.json").path
