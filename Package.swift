@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "CAllocCounter"),
         .executableTarget(name: "kernel-bench", dependencies: ["TesseraTensor", "TesseraNN", "CAllocCounter"]),
         .target(name: "TesseraText", dependencies: ["TesseraIO", "CICU", "CSentencePiece"]),
-        .target(name: "TesseraMetrics", dependencies: ["CICU"]),
+        .target(name: "TesseraMetrics", dependencies: ["TesseraIO", "CICU"]),
         .executableTarget(name: "bleu-bench", dependencies: ["TesseraMetrics"]),
         .target(name: "TesseraData", dependencies: ["TesseraIO", "TesseraText", "TesseraTensor"]),
         .target(name: "TesseraDecoding"),

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraIO
 
 /// Tessera's scorer version, written into every signature in place of
 /// sacreBLEU's own version so a Tessera score is never mistaken for one
@@ -47,12 +48,12 @@ public struct ScoreReport: Sendable, Equatable {
         let signatureText = signature.format(short: shortSignature && !json)
         if json {
             var pairs: [(String, String)] = [
-                ("name", PythonFormat.jsonString(name)),
+                ("name", JSONText.quoted(name)),
                 ("score", PythonFormat.repr(Double(sc) ?? score)),
-                ("signature", PythonFormat.jsonString(signatureText)),
+                ("signature", JSONText.quoted(signatureText)),
             ]
-            if !verbose.isEmpty { pairs.append(("verbose_score", PythonFormat.jsonString(verbose))) }
-            pairs += signature.fields.map { ($0.key, PythonFormat.jsonString($0.value)) }
+            if !verbose.isEmpty { pairs.append(("verbose_score", JSONText.quoted(verbose))) }
+            pairs += signature.fields.map { ($0.key, JSONText.quoted($0.value)) }
             return "{\n" + pairs.map { " \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}"
         }
         var line = "\(name)|\(signatureText) = \(sc)"
@@ -71,23 +72,4 @@ enum PythonFormat {
     /// repr(float): the shortest round-tripping digits, exponent form below
     /// 1e-4 and from 1e16 on. Swift's description follows the same rules.
     static func repr(_ x: Double) -> String { x.description }
-
-    /// json.dumps of a string with ensure_ascii=False.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
 }
