@@ -11,17 +11,13 @@ public final class DecoderLayer: Module {
 
     /// `languages` are the model's language codes, for language-specific feed-forward kinds.
     public init(name: String, index: Int, config: TransformerConfig, languages: [String], rng: inout SplitMix64) {
-        let norm = LayerNormConfig(size: config.modelDimension)
-        let projection = config.feedForwardKind.attentionProjection(index: index, side: .decoder, config: config, languages: languages)
-        selfAttention = MultiHeadAttention(name: name + ".self_attn", heads: config.heads, dropout: config.attentionDropout,
-                                           rng: &rng, projection: projection)
-        selfAttentionNorm = LayerNorm(name: name + ".self_attn_layer_norm", config: norm)
-        encoderAttention = MultiHeadAttention(name: name + ".encoder_attn", heads: config.heads, dropout: config.attentionDropout,
-                                              rng: &rng, projection: projection)
-        encoderAttentionNorm = LayerNorm(name: name + ".encoder_attn_layer_norm", config: norm)
-        feedForward = config.feedForwardKind.makeLayer(layerName: name, index: index, side: .decoder, config: config,
-                                                       languages: languages, rng: &rng)
-        finalNorm = LayerNorm(name: name + ".final_layer_norm", config: norm)
+        let parts = LayerParts(name: name, index: index, side: .decoder, config: config, languages: languages)
+        selfAttention = parts.attention("self_attn", rng: &rng)
+        selfAttentionNorm = parts.norm("self_attn_layer_norm")
+        encoderAttention = parts.attention("encoder_attn", rng: &rng)
+        encoderAttentionNorm = parts.norm("encoder_attn_layer_norm")
+        feedForward = parts.feedForward(rng: &rng)
+        finalNorm = parts.norm("final_layer_norm")
         dropout = config.dropout
     }
 

@@ -10,14 +10,11 @@ public final class EncoderLayer: Module {
 
     /// `languages` are the model's language codes, for language-specific feed-forward kinds.
     public init(name: String, index: Int, config: TransformerConfig, languages: [String], rng: inout SplitMix64) {
-        let norm = LayerNormConfig(size: config.modelDimension)
-        let projection = config.feedForwardKind.attentionProjection(index: index, side: .encoder, config: config, languages: languages)
-        selfAttention = MultiHeadAttention(name: name + ".self_attn", heads: config.heads, dropout: config.attentionDropout,
-                                           rng: &rng, projection: projection)
-        selfAttentionNorm = LayerNorm(name: name + ".self_attn_layer_norm", config: norm)
-        feedForward = config.feedForwardKind.makeLayer(layerName: name, index: index, side: .encoder, config: config,
-                                                       languages: languages, rng: &rng)
-        finalNorm = LayerNorm(name: name + ".final_layer_norm", config: norm)
+        let parts = LayerParts(name: name, index: index, side: .encoder, config: config, languages: languages)
+        selfAttention = parts.attention("self_attn", rng: &rng)
+        selfAttentionNorm = parts.norm("self_attn_layer_norm")
+        feedForward = parts.feedForward(rng: &rng)
+        finalNorm = parts.norm("final_layer_norm")
         dropout = config.dropout
     }
 
