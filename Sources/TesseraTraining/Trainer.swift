@@ -103,7 +103,6 @@ public final class Trainer {
         let elapsedBefore = progress.elapsedSeconds
         var windowLoss = 0.0, windowNLL = 0.0, windowTokens = 0
         var windowStart = Date()
-        var windowTargetTokens = 0
         func elapsed() -> Double { elapsedBefore + Date().timeIntervalSince(started) }
 
         while true {
@@ -115,18 +114,17 @@ public final class Trainer {
             windowLoss += result.loss
             windowNLL += result.nll
             windowTokens += result.tokens
-            windowTargetTokens += result.tokens
             let figures = ProgressReporter.Figures(
                 step: progress.updates, loss: windowLoss / Double(max(windowTokens, 1)),
                 perplexity: exp(windowNLL / Double(max(windowTokens, 1))), learningRate: Double(result.learningRate),
-                targetTokensPerSecond: Double(windowTargetTokens) / max(Date().timeIntervalSince(windowStart), 1e-9),
-                elapsedSeconds: elapsed(), etaSeconds: eta(elapsed: elapsed(), sessionStart: elapsedBefore))
+                targetTokensPerSecond: Double(windowTokens) / max(Date().timeIntervalSince(windowStart), 1e-9),
+                elapsedSeconds: elapsed(), etaSeconds: eta(elapsed: elapsed()))
             reporter.live(figures)
             if progress.updates % recipe.schedule.logInterval == 0 {
                 var figures = figures
                 figures.layers = statistics.takeMeans()
                 reporter.report(figures)
-                (windowLoss, windowNLL, windowTokens, windowTargetTokens, windowStart) = (0, 0, 0, 0, Date())
+                (windowLoss, windowNLL, windowTokens, windowStart) = (0, 0, 0, Date())
             }
             if progress.updates % recipe.schedule.validateInterval == 0 {
                 try validateAndSave(elapsed: elapsed())
@@ -134,7 +132,7 @@ public final class Trainer {
         }
     }
 
-    private func eta(elapsed: Double, sessionStart: Double) -> Double? {
+    private func eta(elapsed: Double) -> Double? {
         let done = Double(progress.updates)
         guard done > 0 else { return nil }
         let perUpdate = elapsed / done
