@@ -28,12 +28,19 @@ public final class Translator {
         self.tags = tags
     }
 
-    /// The tag id of a language the model knows; the error lists the known ones.
-    public func tag(_ language: Language) throws -> Int32 {
-        guard let id = tags[language] else {
-            throw InputError(file: "--tgt", message: "the model does not know language '\(language.code)' (it knows \(languages.map(\.code).joined(separator: ", ")))")
+    /// The position of a language the model knows (what feed-forward contexts
+    /// index); the error names `context` and lists the known languages.
+    public func index(of language: Language, context: String) throws -> Int {
+        guard let index = languages.firstIndex(of: language) else {
+            throw InputError(file: context, message: "the model does not know language '\(language.code)' (it knows \(languages.map(\.code).joined(separator: ", ")))")
         }
-        return id
+        return index
+    }
+
+    /// The tag id of a language the model knows.
+    public func tag(_ language: Language) throws -> Int32 {
+        _ = try index(of: language, context: "--tgt")
+        return tags[language]!
     }
 
     /// Model input for one sentence: [tag] + ids + [eos], cut to fit the model's positions.
@@ -52,9 +59,7 @@ public final class Translator {
     public func translate(encodedSources encoded: [[Int32]], source: Language, target: Language, options: SearchOptions,
                           batchSize: Int = 32) throws -> [String] {
         let tag = try tag(target)
-        guard let sourceIndex = languages.firstIndex(of: source), let targetIndex = languages.firstIndex(of: target) else {
-            throw InputError(file: "--src", message: "the model does not know language '\(source.code)' (it knows \(languages.map(\.code).joined(separator: ", ")))")
-        }
+        let sourceIndex = try index(of: source, context: "--src"), targetIndex = try index(of: target, context: "--tgt")
         var output = [String](repeating: "", count: encoded.count)
         // Length-sorted batches waste little on padding; ties keep input order.
         let order = encoded.indices.filter { !encoded[$0].isEmpty }.sorted { (encoded[$0].count, $0) < (encoded[$1].count, $1) }

@@ -129,9 +129,7 @@ enum TranslateCommand: Command {
     /// A language the model was trained on; the error names the known ones.
     static func knownLanguage(_ code: String, _ translator: Translator, _ context: String) throws -> Language {
         let language = try Language(code, context: context)
-        guard translator.languages.contains(language) else {
-            throw InputError(file: context, message: "the model does not know language '\(code)' (it knows \(translator.languages.map(\.code).joined(separator: ", ")))")
-        }
+        _ = try translator.index(of: language, context: context)
         return language
     }
 }
