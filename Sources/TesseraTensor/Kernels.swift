@@ -75,14 +75,9 @@ public enum Kernels {
         case .relu:
             blocks(n) { range in forLanes(range) { i, l in store8(FastMath.relu(load8(xs.p + i, l)), ys.p + i, l) } }
         case .gelu:
-            blocks(n) { range in forLanes(range) { i, l in store8(geluValue(load8(xs.p + i, l)), ys.p + i, l) } }
+            blocks(n) { range in forLanes(range) { i, l in store8(FastMath.gelu(load8(xs.p + i, l)), ys.p + i, l) } }
         }
     }
-
-    /// Kept out of line on purpose: inlined into both copies of the lane loop it measured ~20%
-    /// slower (kernel-bench GELU row), the register pressure costing more than the call.
-    @inline(never)
-    static func geluValue(_ x: F8) -> F8 { FastMath.gelu(x).value }
 
     /// dx += dy · activation′(x)
     static func activationBackward(_ kind: Activation, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
@@ -96,7 +91,7 @@ public enum Kernels {
             } }
         case .gelu:
             blocks(n) { range in forLanes(range) { i, l in
-                store8(load8(dxs.p + i, l) + load8(dys.p + i, l) * FastMath.gelu(load8(xs.p + i, l)).derivative, dxs.p + i, l)
+                store8(load8(dxs.p + i, l) + load8(dys.p + i, l) * FastMath.geluDerivative(load8(xs.p + i, l)), dxs.p + i, l)
             } }
         }
     }

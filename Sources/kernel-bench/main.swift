@@ -2,6 +2,7 @@
 // ffn 1024, vocab 8000, 4096-token batches). Every figure is a ratio to a baseline measured in the
 // same run: GEMM against raw cblas_sgemm at 512³/1024³, memory-bound kernels against memcpy.
 // Usage: swift run -c release kernel-bench [runs] [gemm] [memory] [step]   (default: 5 runs, every section;
+//        KERNEL_BENCH_THREADS=N sets the thread count of our kernels and of OpenBLAS, default min(2, cores);
 //        min and median of the runs are reported)
 import CAllocCounter
 import CBLAS
@@ -43,6 +44,7 @@ func buffer(_ count: Int, seed: UInt64 = 1) -> UnsafeMutablePointer<Float> {
 
 func fmt(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
 
+if let t = ProcessInfo.processInfo.environment["KERNEL_BENCH_THREADS"].flatMap(Int.init) { Parallel.threads = t }
 BLAS.setThreads(Parallel.threads)
 print("# kernel-bench: \(runs) runs per figure, \(Parallel.threads) threads of ours, \(BLAS.threads) OpenBLAS threads, shared noisy machine\n")
 
