@@ -109,7 +109,7 @@ public final class BinarizedCorpus: @unchecked Sendable {
     }
 
     private static func encodeAll(_ lines: [String], with vocabulary: SentencePiece) throws -> [[Int32]] {
-        try ParallelMap.results(count: lines.count) { row in
+        try OrderedParallel.results(count: lines.count, chunkSize: 256) { row in
             lines[row].isEmpty ? [] : try vocabulary.encode(Normalizer.normalize(lines[row]))
         }.map { try $0.get() }
     }

@@ -1,4 +1,4 @@
-import Dispatch
+import TesseraIO
 
 /// Maps every line of a reader through `transform` on all cores and writes the
 /// results in input order, one output line per input line. Work goes in
@@ -36,7 +36,7 @@ public enum ParallelLineMap {
     private static func mapInOrder(_ lines: [[UInt8]], firstLine: Int,
                                    transform: @escaping @Sendable (UnsafeBufferPointer<UInt8>, Int) throws -> [UInt8])
         -> [Result<[UInt8], Error>] {
-        ParallelMap.results(count: lines.count, workers: lines.count < 64 ? 1 : 2) { index in
+        OrderedParallel.results(count: lines.count, chunkSize: 64) { index in
             try lines[index].withUnsafeBufferPointer { try transform($0, firstLine + index) }
         }
     }
