@@ -52,6 +52,15 @@ enum TestSupport {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+
+    /// An empty directory for a fixture shared by a whole suite. Its fixed name means each run
+    /// replaces the previous run's copy instead of leaving one more behind.
+    static func fixtureDirectory(_ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-fixture-\(name)")
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
 }
 
 /// Reads a pipe to its end on a background thread.

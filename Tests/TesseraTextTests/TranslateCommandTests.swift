@@ -12,7 +12,7 @@ import TesseraTensor
     /// A directory with `model.safetensors`: a tiny random Transformer that
     /// carries a vocabulary trained on the sample (en, de, fr).
     static let fixture: Result<URL, Error> = Result {
-        let directory = try TestSupport.temporaryDirectory()
+        let directory = try TestSupport.fixtureDirectory("translate")
         let sample = TestSupport.repositoryRoot.appendingPathComponent("corpora/sample/train").path
         let corpus = try CorpusReader.readMoses(prefix: sample, languages: Language.parseList("en,de,fr", context: "test"))
         var options = VocabularyTrainer.Options()

@@ -9,7 +9,9 @@ import TesseraText
 /// A tiny vocabulary and binarized sample corpus, built once for the suite.
 private let fixture: Result<URL, Error> = Result {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-train-\(UUID().uuidString)")
+    // A fixed name: each run replaces the previous run's fixture instead of leaving one more behind.
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-fixture-train")
+    try? FileManager.default.removeItem(at: directory)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let sample = root.appendingPathComponent("corpora/sample")
     let languages = try Language.parseList("en,de,fr", context: "test")
