@@ -47,16 +47,23 @@ evaluate() {
     done
 }
 
-# describe NAME CKPT RUN_DIR: parameters, and the median of the target tokens per second logged
-# every 50 updates of training (robust to pauses and validation) into results.tsv
+# describe NAME CKPT RUN_DIR: parameters, the median of the target tokens per second logged every
+# 50 updates of training (robust to pauses and validation), the best validation loss and the
+# training commit into results.tsv
 describe() {
     local name=$1 model=$2 run=$3
-    local counts speed
+    local counts figures
     counts=$("$tessera" inspect --model "$model" | sed -n 's/^parameters: //p')
-    speed=$(python3 -c 'import json, statistics, sys
-rates = [json.loads(line)["tgt_tokens_per_s"] for line in open(sys.argv[1])]
-print(round(statistics.median(rates)) if rates else "n/a")' "$run/train.jsonl")
-    printf '%s\tinfo\t%s\t%s\t%s\n' "$name" "$counts" "$speed" "$(cat "$run/commit")" >> "$results"
+    figures=$(python3 - "$run" <<'PY'
+import json, statistics, struct, sys
+rates = [json.loads(line)["tgt_tokens_per_s"] for line in open(f"{sys.argv[1]}/train.jsonl")]
+with open(f"{sys.argv[1]}/checkpoint_last.safetensors", "rb") as f:
+    header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
+loss = json.loads(header["__metadata__"]["training_progress"]).get("best_valid_loss")
+print(round(statistics.median(rates)) if rates else "n/a", f"{loss:.3f}" if loss is not None else "n/a", sep="\t")
+PY
+)
+    printf '%s\tinfo\t%s\t%s\t%s\n' "$name" "$counts" "$figures" "$(cat "$run/commit")" >> "$results"
 }
 
 # significance BASELINE SYSTEM…: paired bootstrap resampling of BLEU per direction, as JSON
@@ -102,7 +109,7 @@ for line in open(path):
         info[name] = values
     else:
         scores.setdefault(name, {})[key] = tuple(map(float, values))
-trained = sorted({info[name][2] for name in info})
+trained = sorted({info[name][3] for name in info})
 def train_minutes(name):
     records = open(f"{root}/{name}/train.jsonl").readlines()
     return f"{json.loads(records[-1])['elapsed_s'] / 60:.0f}" if records else "n/a"
@@ -112,16 +119,19 @@ print(f"Produced by `{command.strip()}` at commit `{commit}` on the 2-core machi
       + ", ".join(f"`{c}`" for c in trained) + f" (this invocation: {int(seconds) // 60} min).")
 print(f"Every kind trained {updates} updates of up to 4096 padded tokens (recipes/<kind>.json: en, de, fr, ja, all 12 directions),")
 print(f"then translated the first {sentences} test rows with beam 4. BLEU: sacreBLEU's 13a (char for Japanese) through `tessera bleu`; chrF: chrF2.")
-print("Training tokens/s is the median over the progress records logged every 50 updates.\n")
-print("| kind | " + " | ".join(directions) + " | avg BLEU | avg chrF | params (train / inference) | tgt tok/s | train min |")
-print("|---|" + "---|" * (len(directions) + 5))
+print("Training tokens/s is the median over the progress records logged every 50 updates; valid loss is the best")
+print("per-token NLL on the recipes' validation sample (50 rows per direction; LS route for lms-fd).\n")
+print("| kind | " + " | ".join(directions) + " | avg BLEU | avg chrF | valid loss | params (train / inference) | tgt tok/s | train min |")
+print("|---|" + "---|" * (len(directions) + 6))
 for name, by in scores.items():
     bleu = [by[d][0] for d in directions]
     chrf = [by[d][1] for d in directions]
-    counts, speed, _ = info[name]
+    counts, speed, loss, _ = info[name]
     train = minutes.get(name, "(lms-fd)")
+    if name == "lms-fd-share":
+        loss = "—"  # validated only through lms-fd's language-specific route
     print(f"| {name} | " + " | ".join(f"{b:.1f}" for b in bleu) +
-          f" | {sum(bleu)/len(bleu):.2f} | {sum(chrf)/len(chrf):.2f} | {counts} | {speed} | {train} |")
+          f" | {sum(bleu)/len(bleu):.2f} | {sum(chrf)/len(chrf):.2f} | {loss} | {counts} | {speed} | {train} |")
 print("\n`lms-fd` decodes with its language-specific factors (FD-LS); `lms-fd-share` is the same model folded by")
 print("`tessera distill` into a dense model (FD-Share), which needs no extra parameters at inference.\n")
 print("chrF2 per direction:\n")
