@@ -7,11 +7,11 @@
 #
 # Significance: sacreBLEU's paired bootstrap resampling (2.6.0 from PyPI, in .venv-sacrebleu).
 #
-# usage: recipes/compare.sh [UPDATES [TEST_SENTENCES]]   (defaults: 2000 updates, all 1000 test rows)
+# usage: recipes/compare.sh [UPDATES [TEST_SENTENCES]]   (defaults: 1000 updates, about 110 min here; all 1000 test rows)
 # Runs go to runs/compare-UPDATES/<kind>; a rerun resumes and skips finished steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-updates=${1:-2000}
+updates=${1:-1000}
 sentences=${2:-1000}
 directions="en-de de-en en-fr fr-en en-ja ja-en de-fr fr-ja"
 kinds="dense switch smoe lms lms-fd"
