@@ -52,15 +52,17 @@ public enum FastMath {
         return t * p / q
     }
 
-    /// GELU with the exact (erf) definition: x·Φ(x), Φ(x) = (1 + erf(x/√2))/2.
+    /// The standard normal CDF Φ(x) = (1 + erf(x/√2))/2.
     @inline(__always)
-    public static func gelu(_ x: F8) -> F8 { x * (0.5 * (1 + erf(x * 0.70710678118654752))) }
+    static func normalCDF(_ x: F8) -> F8 { 0.5 * (1 + erf(x * 0.70710678118654752)) }
+
+    /// GELU with the exact (erf) definition: x·Φ(x).
+    @inline(__always)
+    public static func gelu(_ x: F8) -> F8 { x * normalCDF(x) }
 
     /// GELU′(x) = Φ(x) + x·φ(x).
     @inline(__always)
-    public static func geluDerivative(_ x: F8) -> F8 {
-        0.5 * (1 + erf(x * 0.70710678118654752)) + x * exp(-0.5 * x * x) * 0.3989422804014327
-    }
+    public static func geluDerivative(_ x: F8) -> F8 { normalCDF(x) + x * exp(-0.5 * x * x) * 0.3989422804014327 }
 
     /// exp(x), and exactly 0 where x is −∞ (masked entries).
     @inline(__always)
