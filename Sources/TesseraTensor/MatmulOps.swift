@@ -14,12 +14,32 @@ struct Matrix {
 
 extension Kernels {
     /// c = op(a)·op(b) + beta·c through cblas_sgemm; transposes are passed to BLAS, never copied.
+    /// Products above `smallGemm` multiply-adds are split into blocks of C's rows (or columns, when
+    /// C is wider than tall), one per thread, each computed by single-threaded OpenBLAS.
     static func gemm(_ a: Matrix, _ ta: Bool, _ b: Matrix, _ tb: Bool, _ c: Matrix, alpha: Float = 1, beta: Float) {
         let m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols, n = tb ? b.rows : b.cols
         precondition((tb ? b.cols : b.rows) == k && c.rows == m && c.cols == n, "gemm shape mismatch")
         if m == 0 || n == 0 { return }
-        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a.p, Int32(a.ld), b.p, Int32(b.ld), beta, c.p, Int32(c.ld))
+        BLAS.singleThreaded
+        let (lda, ldb, ldc) = (Int32(a.ld), Int32(b.ld), Int32(c.ld))
+        func sgemm(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
+            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, lda, b, ldb, beta, c, ldc)
+        }
+        if m * n * k <= smallGemm { return sgemm(m, n, a.p, b.p, c.p) }
+        // Blocks of 16 rows or columns keep OpenBLAS's register tiles whole at the split.
+        let (ap, bp, cp) = (SharedPointer(a.p), SharedPointer(b.p), SharedPointer(c.p))
+        if m >= n {
+            Parallel.forRanges((m + 15) / 16, grain: 1) { blocks in
+                let r0 = blocks.lowerBound * 16, rows = Swift.min(m, blocks.upperBound * 16) - r0
+                sgemm(rows, n, ap.p + (ta ? r0 : r0 * a.ld), bp.p, cp.p + r0 * c.ld)
+            }
+        } else {
+            Parallel.forRanges((n + 15) / 16, grain: 1) { blocks in
+                let c0 = blocks.lowerBound * 16, cols = Swift.min(n, blocks.upperBound * 16) - c0
+                sgemm(m, cols, ap.p, bp.p + (tb ? c0 * b.ld : c0), cp.p + c0)
+            }
+        }
     }
 
     /// Gradients of c = op(a)·op(b), accumulated into da and db (either may be nil).
@@ -33,8 +53,8 @@ extension Kernels {
         }
     }
 
-    /// Up to this many multiply-adds per product, batched products run one matrix per thread (OpenBLAS
-    /// computes such products on the calling thread); above it, BLAS parallelizes each product itself.
+    /// Up to this many multiply-adds a product runs on one thread, and batched products run one matrix
+    /// per thread; above it, each product is split across the threads.
     static let smallGemm = 65536 * 4
 }
 
@@ -118,7 +138,7 @@ extension Graph {
     }
 
     /// Runs per-matrix work whose largest product has `work` multiply-adds: small ones one matrix
-    /// per thread, large ones in order with BLAS using all cores.
+    /// per thread, large ones in order, each product split across the threads.
     static func batches(count: Int, work: Int, _ body: (Int) -> Void) {
         if work > Kernels.smallGemm {
             for i in 0..<count { body(i) }
