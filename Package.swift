@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layers, lowest first; each target depends only on the ones above it:
 //   native shims (CBLAS, CICU, CSentencePiece); TesseraIO (file formats, errors)
+//   TesseraKernels (vector kernels) → TesseraTensor (tensors, autodiff) → TesseraNN (layers, Adam)
 //   TesseraText (normalize, tokenize), TesseraMetrics (BLEU/chrF/TER)
 //   TesseraData (corpora readers, batching)
 //   tessera (the CLI, a thin shell)
@@ -23,8 +24,13 @@ let package = Package(
                                  .linkedLibrary("sentencepiece_train"),
                                  .linkedLibrary("stdc++")]),
         .target(name: "TesseraIO"),
-        .target(name: "TesseraTensor", dependencies: ["CBLAS"]),
-        .target(name: "TesseraNN", dependencies: ["TesseraTensor"]),
+        // The vector kernels, built twice from one directory (TesseraKernelsAVX2 is a symlink): for
+        // any x86-64, and for AVX2 + FMA CPUs, chosen at run time (TesseraTensor/KernelBuild.swift).
+        .target(name: "TesseraKernels"),
+        .target(name: "TesseraKernelsAVX2",
+                swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"]), .define("TESSERA_FMA")]),
+        .target(name: "TesseraTensor", dependencies: ["CBLAS", "TesseraKernels", "TesseraKernelsAVX2"]),
+        .target(name: "TesseraNN", dependencies: ["TesseraTensor", "TesseraKernels"]),
         .target(name: "CAllocCounter"),
         .executableTarget(name: "kernel-bench", dependencies: ["TesseraTensor", "TesseraNN", "CAllocCounter"]),
         .target(name: "TesseraText", dependencies: ["TesseraIO", "CICU", "CSentencePiece"]),
@@ -44,7 +50,7 @@ let package = Package(
         .testTarget(name: "TesseraIOTests", dependencies: ["TesseraIO"]),
         .testTarget(name: "TesseraMetricsTests", dependencies: ["TesseraMetrics"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraTensor", "TesseraNN"]),
+        .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraKernels", "TesseraTensor", "TesseraNN"]),
         .testTarget(name: "TesseraDecodingTests", dependencies: ["TesseraDecoding"]),
         .testTarget(name: "TesseraModelsTests", dependencies: ["TesseraTensor", "TesseraNN", "TesseraDecoding", "TesseraModels"]),
         .testTarget(name: "TesseraKindsTests", dependencies: ["TesseraIO", "TesseraTensor", "TesseraNN", "TesseraModels"]),

@@ -1,3 +1,4 @@
+import TesseraKernels
 import TesseraTensor
 
 /// The per-element Adam update, vectorized (sqrt is an instruction, not a libm call).

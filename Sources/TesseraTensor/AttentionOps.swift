@@ -1,3 +1,5 @@
+import TesseraKernels
+
 /// Where each head's matrices live: q and out are [batch, queries, width], k and v are
 /// [batch, capacity, width] of which the first `keys` rows are used (a KV cache filled up to `keys`),
 /// with the heads side by side in width, so every head is a strided matrix and none is copied.
@@ -52,10 +54,8 @@ extension Graph {
             let p = pp.p + task * n
             Kernels.gemm(layout.query(qp.p, bi, h), false, layout.key(kp.p, bi, h), true, Matrix(p, tq, tk), alpha: scale, beta: 0)
             let pad = mask.keyPadding.map { $0.pointer + bi * layout.capacity }
-            for i in 0..<tq {
-                let visible = mask.causal ? Kernels.causalVisible(query: i, queries: tq, keys: tk) : tk
-                Kernels.softmaxRow(p + i * tk, keys: tk, visible: visible, padding: pad)
-            }
+            Vector.softmaxRows(p, into: p, rows: 0..<tq, keys: tk, causalQueries: mask.causal ? tq : nil, padding: pad,
+                               rowsPerPaddingRow: tq)
             if rate > 0 { Self.applyDropout(p, into: dp.p + task * n, count: n, start: task * n, rate, seed) }
             Kernels.gemm(Matrix(dp.p + task * n, tq, tk), false, layout.key(vp.p, bi, h), false, layout.query(op.p, bi, h), beta: 0)
         }

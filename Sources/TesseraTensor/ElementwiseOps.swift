@@ -1,3 +1,5 @@
+import TesseraKernels
+
 extension Graph {
     /// a + b, where b has a's shape or a's trailing shape (broadcast over the leading axes, e.g. a bias).
     public func add(_ a: Var, _ b: Var) -> Var {

@@ -1,3 +1,5 @@
+import TesseraKernels
+
 extension Kernels {
     /// dst[indices[i]] += src[i] for rows of `width`, except rows whose index is `skip`. Rows are added
     /// in index order (duplicates are deterministic); threads split the columns, never the rows.

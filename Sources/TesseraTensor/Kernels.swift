@@ -1,3 +1,5 @@
+import TesseraKernels
+
 /// Pointwise nonlinearities of the feed-forward layers.
 public enum Activation: String, Codable, Sendable {
     case relu, gelu
@@ -18,12 +20,16 @@ public enum Kernels {
         }
     }
 
+    /// Runs `body` on ranges of rows, in parallel when rows × cols is large enough.
+    @inline(__always)
+    static func rowRanges(_ rows: Int, cols: Int, _ body: (Range<Int>) -> Void) {
+        Parallel.forRanges(rows, grain: Swift.max(1, grain / Swift.max(cols, 1)), body)
+    }
+
     /// Runs `body(row)` for each row, in parallel when rows × cols is large enough.
     @inline(__always)
     static func rows(_ rows: Int, cols: Int, _ body: (Int) -> Void) {
-        Parallel.forRanges(rows, grain: Swift.max(1, grain / Swift.max(cols, 1))) { range in
-            for r in range { body(r) }
-        }
+        rowRanges(rows, cols: cols) { range in for r in range { body(r) } }
     }
 
     /// y += alpha · x
@@ -75,7 +81,7 @@ public enum Kernels {
         case .relu:
             blocks(n) { range in forLanes(range) { i, l in store8(FastMath.relu(load8(xs.p + i, l)), ys.p + i, l) } }
         case .gelu:
-            blocks(n) { range in forLanes(range) { i, l in store8(FastMath.gelu(load8(xs.p + i, l)), ys.p + i, l) } }
+            blocks(n) { range in Vector.gelu(xs.p, into: ys.p, range: range) }
         }
     }
 
@@ -90,9 +96,7 @@ public enum Kernels {
                 store8(load8(dxs.p + i, l) + FastMath.reluGradient(load8(xs.p + i, l), load8(dys.p + i, l)), dxs.p + i, l)
             } }
         case .gelu:
-            blocks(n) { range in forLanes(range) { i, l in
-                store8(load8(dxs.p + i, l) + load8(dys.p + i, l) * FastMath.geluDerivative(load8(xs.p + i, l)), dxs.p + i, l)
-            } }
+            blocks(n) { range in Vector.geluBackward(xs.p, dys.p, into: dxs.p, range: range) }
         }
     }
 

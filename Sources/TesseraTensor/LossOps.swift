@@ -1,3 +1,5 @@
+import TesseraKernels
+
 /// Rows to include in a row-wise loss: row r counts unless targets[r] == ignoreIndex (padding).
 public struct RowMask: Sendable {
     public let targets: Indices
@@ -36,7 +38,7 @@ extension Graph {
             guard t != Int(ignoreIndex) else { rl.p[2 * r] = 0; rl.p[2 * r + 1] = 0; return }
             precondition(t >= 0 && t < v, "crossEntropy: target \(t) outside vocabulary of \(v)")
             let row = xs.p + r * v
-            let z = Kernels.logSumExp(row, v)
+            let z = Vector.logSumExp(row, count: v)
             var acc = F8()
             forLanes(v) { j, l in acc += load8(row + j, l) }
             let sumLogP = FastMath.sum(acc) - Float(v) * z
@@ -70,10 +72,7 @@ extension Graph {
             let t = Int(targets.pointer[r])
             guard t != Int(ignoreIndex) else { return }
             let (row, drow, z) = (xs.p + r * v, dxs.p + r * v, ls.p[r])
-            forLanes(v) { j, l in
-                let p = FastMath.exp(load8(row + j, l) - z)
-                store8(load8(drow + j, l) + g * (p - otherWeight), drow + j, l)
-            }
+            Vector.addScaledExp(row, minus: z, times: g, offset: otherWeight, into: drow, count: v)
             drow[t] -= g * (targetWeight - otherWeight)
         }
     }

@@ -30,12 +30,12 @@ extension Kernels {
         // Blocks of 16 rows or columns keep OpenBLAS's register tiles whole at the split.
         let (ap, bp, cp) = (SharedPointer(a.p), SharedPointer(b.p), SharedPointer(c.p))
         if m >= n {
-            Parallel.forRanges((m + 15) / 16, grain: 1) { blocks in
+            Parallel.forRanges((m + 15) / 16, grain: 1, partsPerThread: 1) { blocks in
                 let r0 = blocks.lowerBound * 16, rows = Swift.min(m, blocks.upperBound * 16) - r0
                 sgemm(rows, n, ap.p + (ta ? r0 : r0 * a.ld), bp.p, cp.p + r0 * c.ld)
             }
         } else {
-            Parallel.forRanges((n + 15) / 16, grain: 1) { blocks in
+            Parallel.forRanges((n + 15) / 16, grain: 1, partsPerThread: 1) { blocks in
                 let c0 = blocks.lowerBound * 16, cols = Swift.min(n, blocks.upperBound * 16) - c0
                 sgemm(m, cols, ap.p, bp.p + (tb ? c0 * b.ld : c0), cp.p + c0)
             }

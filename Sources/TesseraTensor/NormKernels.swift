@@ -1,3 +1,5 @@
+import TesseraKernels
+
 /// Which keys a row of attention scores may see. Rows are laid out [batch, heads, queries, keys]
 /// (or any layout where each batch element owns `rowsPerBatch` consecutive rows, and query i of a
 /// block of `queries` rows is row index mod `queries`).
@@ -24,20 +26,8 @@ extension Kernels {
         let (xs, gs, bs, ys, ss) = (SharedPointer(UnsafeMutablePointer(mutating: x)),
                                     SharedPointer(UnsafeMutablePointer(mutating: gamma)),
                                     SharedPointer(UnsafeMutablePointer(mutating: beta)), SharedPointer(y), SharedPointer(stats))
-        Kernels.rows(rows, cols: cols) { r in
-            let xr = xs.p + r * cols, yr = ys.p + r * cols
-            var acc = F8()
-            forLanes(cols) { j, l in acc += load8(xr + j, l) }
-            let mean = FastMath.sum(acc) / Float(cols)
-            var sq = F8()
-            // Missing tail lanes load as the mean, so they add nothing.
-            forLanes(cols) { j, l in sq += FastMath.square(load8(xr + j, l, fill: mean) - mean) }
-            let rstd = 1 / (FastMath.sum(sq) / Float(cols) + eps).squareRoot()
-            forLanes(cols) { j, l in
-                store8((load8(xr + j, l) - mean) * rstd * load8(gs.p + j, l) + load8(bs.p + j, l), yr + j, l)
-            }
-            ss.p[2 * r] = mean
-            ss.p[2 * r + 1] = rstd
+        rowRanges(rows, cols: cols) { range in
+            Vector.layerNormRows(xs.p, gamma: gs.p, beta: bs.p, into: ys.p, stats: ss.p, rows: range, cols: cols, eps: eps)
         }
     }
 
@@ -84,52 +74,14 @@ extension Kernels {
         }
     }
 
-    /// Keys visible to query `query` of `queries` under a causal mask, the queries being the last ones
-    /// of `keys` positions (so cached decoding with one query sees every key).
-    @inline(__always)
-    static func causalVisible(query: Int, queries: Int, keys: Int) -> Int {
-        min(keys, max(0, query + keys - queries + 1))
-    }
-
-    /// Softmax of one row of `keys` scores in place; keys ≥ `visible` or padded get probability 0.
-    /// A row with no visible key becomes all zeros.
-    @inline(__always)
-    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, keys: Int, visible: Int, padding: UnsafePointer<Int32>?) {
-        // Only the 8-lane blocks holding visible keys are exponentiated (about half the work of a
-        // causal row): the rest of the last such block is masked, later blocks are zeroed.
-        let span = min(keys, (visible + 7) / 8 * 8)
-        for j in visible..<span { row[j] = -.infinity }
-        forLanes(span..<keys) { j, l in store8(F8(), row + j, l) }
-        if let padding {
-            for j in 0..<visible where padding[j] != 0 { row[j] = -.infinity }
-        }
-        var mx = F8(repeating: -.infinity)
-        forLanes(span) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
-        let m = FastMath.max(mx)
-        if m == -.infinity { row.update(repeating: 0, count: span); return }
-        var sum = F8()
-        forLanes(span) { j, l in
-            let v = load8(row + j, l, fill: -.infinity)
-            let e = FastMath.exp(v - m).replacing(with: 0, where: v .== -.infinity)
-            sum += e
-            store8(e, row + j, l)
-        }
-        let inv = 1 / FastMath.sum(sum)
-        forLanes(span) { j, l in
-            store8(load8(row + j, l) * inv, row + j, l)
-        }
-    }
-
     /// Masked softmax over the last axis of scores laid out as described by `AttentionMask`.
     public static func softmax(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, keys: Int,
                                queries: Int, rowsPerBatch: Int, mask: AttentionMask) {
         let (xs, ys) = (SharedPointer(UnsafeMutablePointer(mutating: x)), SharedPointer(y))
-        Kernels.rows(rows, cols: keys) { r in
-            let row = ys.p + r * keys
-            if row != xs.p + r * keys { row.update(from: xs.p + r * keys, count: keys) }
-            let visible = mask.causal ? causalVisible(query: r % queries, queries: queries, keys: keys) : keys
-            let pad = mask.keyPadding.map { $0.pointer + (r / rowsPerBatch) * keys }
-            softmaxRow(row, keys: keys, visible: visible, padding: pad)
+        let padding = mask.keyPadding.map { SharedPointer(UnsafeMutablePointer(mutating: $0.pointer)) }
+        rowRanges(rows, cols: keys) { range in
+            Vector.softmaxRows(xs.p, into: ys.p, rows: range, keys: keys, causalQueries: mask.causal ? queries : nil,
+                               padding: padding?.p, rowsPerPaddingRow: rowsPerBatch)
         }
     }
 
@@ -149,19 +101,4 @@ extension Kernels {
             }
         }
     }
-
-    /// log Σ exp over a row, with one exp per element and one log per row.
-    @inline(__always)
-    static func logSumExp(_ row: UnsafePointer<Float>, _ n: Int) -> Float {
-        var mx = F8(repeating: -.infinity)
-        forLanes(n) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
-        let m = FastMath.max(mx)
-        var s = F8()
-        forLanes(n) { j, l in s += FastMath.expOrZero(load8(row + j, l, fill: -.infinity) - m) }
-        return m + log(FastMath.sum(s))
-    }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,3 +1,5 @@
+import TesseraKernels
+
 extension Graph {
     /// Fused LayerNorm over the last axis with affine gamma, beta (both [last]).
     public func layerNorm(_ x: Var, gamma: Var, beta: Var, eps: Float = 1e-5) -> Var {
@@ -42,7 +44,7 @@ extension Graph {
         let out = output(s, inputs: x)
         let (xs, ys) = (SharedPointer(ptr(x)), SharedPointer(ptr(out)))
         Kernels.rows(s.rows, cols: c) { r in
-            let lse = Kernels.logSumExp(xs.p + r * c, c)
+            let lse = Vector.logSumExp(xs.p + r * c, count: c)
             forLanes(c) { j, l in
                 store8(load8(xs.p + r * c + j, l) - lse, ys.p + r * c + j, l)
             }
@@ -72,7 +74,7 @@ extension Graph {
         let s = shape(x), c = s.last
         let out = output(Shape(s.rows), inputs: x)
         let (xs, ys) = (SharedPointer(ptr(x)), SharedPointer(ptr(out)))
-        Kernels.rows(s.rows, cols: c) { r in ys.p[r] = Kernels.logSumExp(xs.p + r * c, c) }
+        Kernels.rows(s.rows, cols: c) { r in ys.p[r] = Vector.logSumExp(xs.p + r * c, count: c) }
         record(.logSumExp(x: x, out: out))
         return out
     }
@@ -83,10 +85,7 @@ extension Graph {
         let (xs, ys, dys, dxs) = (SharedPointer(ptr(x)), SharedPointer(ptr(out)), SharedPointer(gradPointer(out)), SharedPointer(dx))
         Kernels.rows(s.rows, cols: c) { r in
             let (z, g) = (ys.p[r], dys.p[r])
-            forLanes(c) { j, l in
-                let o = r * c + j
-                store8(load8(dxs.p + o, l) + g * FastMath.exp(load8(xs.p + o, l) - z), dxs.p + o, l)
-            }
+            Vector.addScaledExp(xs.p + r * c, minus: z, times: g, offset: 0, into: dxs.p + r * c, count: c)
         }
     }
 }

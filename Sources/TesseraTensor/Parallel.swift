@@ -15,13 +15,17 @@ public enum Parallel {
     nonisolated(unsafe) public static var threads = Swift.min(2, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Calls `body` on contiguous sub-ranges of 0..<count, in parallel when each part gets at least
-    /// `grain` items. A call made while the workers are busy (from inside a region, or from a second
-    /// caller thread) runs its parts in order on the calling thread.
+    /// `grain` items. The work is cut into up to `partsPerThread` parts per thread, claimed by
+    /// whichever thread is free, so a worker that wakes late leaves its share to the others. A call
+    /// made while the workers are busy (from inside a region, or from a second caller thread) runs
+    /// its parts in order on the calling thread.
     @inline(__always)
-    static func forRanges(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
-        let parts = Swift.min(threads, count / Swift.max(grain, 1))
+    static func forRanges(_ count: Int, grain: Int, partsPerThread: Int = 4, _ body: (Range<Int>) -> Void) {
+        let parts = Swift.min(threads * partsPerThread, count / Swift.max(grain, 1), WorkerPool.maxParts)
         if parts <= 1 { if count > 0 { body(0..<count) }; return }
-        withoutActuallyEscaping(body) { body in WorkerPool.shared.run(RangeJob(count: count, parts: parts, body: body)) }
+        withoutActuallyEscaping(body) { body in
+            WorkerPool.shared.run(RangeJob(count: count, parts: parts, body: body), threads: Swift.min(threads, parts))
+        }
     }
 }
 
@@ -43,6 +47,8 @@ struct RangeJob {
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
+    private init() { BLAS.singleThreaded }
+
     /// The current region's job, on the caller's stack; read only by a thread holding a valid claim.
     private var job: UnsafePointer<RangeJob>?
     /// Bumped once per region; idle workers wait for it to change.
@@ -57,18 +63,22 @@ final class WorkerPool: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     private let wakeup = NSCondition()
     private var workers = 0
-    /// How long an idle worker spins before it sleeps: long enough to bridge the gap between
-    /// consecutive kernels, short enough not to hold a core through a long GEMM.
-    private static let spinNanoseconds: UInt64 = 50_000
+    /// How long an idle worker spins before it sleeps. Waking a sleeping worker takes tens of µs
+    /// here, as long as a small kernel; within a training or decoding step consecutive regions are
+    /// closer than this, and between steps the core is otherwise idle.
+    private static let spinNanoseconds: UInt64 = 1_000_000
 
-    /// Runs every part of `job` across the caller and parts − 1 workers; returns when all are done.
-    func run(_ job: RangeJob) {
+    /// Part numbers take 8 bits of `claims`, with room for every thread's one failed claim.
+    static let maxParts = 128
+
+    /// Runs every part of `job` on the caller and threads − 1 workers; returns when all are done.
+    func run(_ job: RangeJob, threads: Int) {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             for part in 0..<job.parts { job.run(part: part) }
             return
         }
         defer { busy.store(false, ordering: .releasing) }
-        while workers < job.parts - 1 { startWorker() }
+        while workers < threads - 1 { startWorker() }
         withUnsafePointer(to: job) { pointer in
             self.job = pointer
             finishedParts.store(0, ordering: .relaxed)
@@ -95,7 +105,8 @@ final class WorkerPool: @unchecked Sendable {
     private func startWorker() {
         workers += 1
         Thread { [self] in
-            var seen = generation.load(ordering: .acquiring)
+            // From region 0, not the current one: a worker started for a region then joins it.
+            var seen = 0
             while true {
                 seen = waitForRegion(after: seen)
                 claimParts()
@@ -120,8 +131,8 @@ final class WorkerPool: @unchecked Sendable {
 
 /// OpenBLAS threading. The engine runs OpenBLAS on one thread and splits large products across its
 /// own workers (`Kernels.gemm`). OpenBLAS's idle threads spin, yielding, for about 2^28 cycles after
-/// each multi-threaded call, so with BLAS threads of its own running every few milliseconds they
-/// took the second core from our kernels' worker.
+/// each multi-threaded call (and, measured here, from start-up until the thread count is set), so
+/// with BLAS threads of its own they took the second core from our kernels' worker.
 public enum BLAS {
     /// Called before the engine's first product; benchmarks may raise it to time OpenBLAS's own threading.
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }

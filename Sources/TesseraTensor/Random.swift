@@ -1,3 +1,5 @@
+import TesseraKernels
+
 /// SplitMix64: small, fast, seedable; used for parameter init and to derive per-op dropout seeds.
 public struct SplitMix64: RandomNumberGenerator, Sendable, Codable, Equatable {
     public var state: UInt64

@@ -45,6 +45,15 @@ func buffer(_ count: Int, seed: UInt64 = 1) -> UnsafeMutablePointer<Float> {
 func fmt(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
 
 if let t = ProcessInfo.processInfo.environment["KERNEL_BENCH_THREADS"].flatMap(Int.init) { Parallel.threads = t }
+// Before any figure: OpenBLAS's server threads spin for about 0.1 s after start-up, and a new
+// worker thread of ours is not always on the free core at once. 0.3 s of parallel copies starts
+// the workers (and sets OpenBLAS to one thread) and lets the scheduler settle both.
+do {
+    let (x, y) = (buffer(1 << 20), buffer(1 << 20))
+    let start = DispatchTime.now().uptimeNanoseconds
+    while DispatchTime.now().uptimeNanoseconds - start < 300_000_000 { Kernels.copy(x, to: y, count: 1 << 20) }
+    x.deallocate(); y.deallocate()
+}
 print("# kernel-bench: \(runs) runs per figure, \(Parallel.threads) threads (the engine's; raw OpenBLAS baselines get as many), "
       + "shared noisy machine\n")
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import TesseraKernels
 @testable import TesseraTensor
 
 @Suite struct FastMathTests {

@@ -1,0 +1,56 @@
+/// Eight Float lanes: the unit of every vector kernel (two SSE registers in the portable build,
+/// one AVX register in the AVX2 build).
+public typealias F8 = SIMD8<Float>
+
+/// a·b + c: one fused multiply-add in the AVX2 build (rounded once), two operations otherwise.
+/// Swift never contracts a·b + c by itself, and the portable target has no FMA instruction.
+@inlinable @inline(__always)
+public func muladd(_ a: F8, _ b: F8, _ c: F8) -> F8 {
+    #if TESSERA_FMA
+    return c.addingProduct(a, b)
+    #else
+    return a * b + c
+    #endif
+}
+
+// MARK: - Loading and storing 8 lanes, with partial tails for sizes that are not multiples of 8.
+
+/// Calls body(offset, lanes) over 0..<count: full 8-lane blocks first (where `lanes` is the
+/// constant 8, so loads and stores compile to plain vector moves), then one partial tail block.
+@inlinable @inline(__always)
+public func forLanes(_ count: Int, _ body: (Int, Int) -> Void) {
+    var j = 0
+    while j &+ 8 <= count {
+        body(j, 8)
+        j &+= 8
+    }
+    if j < count { body(j, count &- j) }
+}
+
+/// `forLanes` over the elements of `range`; offsets passed to body are absolute.
+@inlinable @inline(__always)
+public func forLanes(_ range: Range<Int>, _ body: (Int, Int) -> Void) {
+    let start = range.lowerBound
+    forLanes(range.count) { i, l in body(start &+ i, l) }
+}
+
+/// Loads min(n, 8) lanes from p; missing lanes get `fill`.
+@inlinable @inline(__always)
+public func load8(_ p: UnsafePointer<Float>, _ n: Int, fill: Float = 0) -> F8 {
+    if n >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: F8.self) }
+    var v = F8(repeating: fill)
+    for j in 0..<n { v[j] = p[j] }
+    return v
+}
+
+@inlinable @inline(__always)
+public func load8(_ p: UnsafeMutablePointer<Float>, _ n: Int, fill: Float = 0) -> F8 {
+    load8(UnsafePointer(p), n, fill: fill)
+}
+
+/// Stores the first min(n, 8) lanes of v at p.
+@inlinable @inline(__always)
+public func store8(_ v: F8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n >= 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: F8.self); return }
+    for j in 0..<n { p[j] = v[j] }
+}

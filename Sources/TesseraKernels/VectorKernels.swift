@@ -1,0 +1,123 @@
+/// The compute-bound row and range kernels (exp, erf, LayerNorm). This directory is compiled twice:
+/// as TesseraKernels for any x86-64, and as TesseraKernelsAVX2 with AVX2 and fused multiply-adds,
+/// which TesseraTensor picks at run time by CPU features. Entry points work on whole ranges, so
+/// the choice costs one call per range, not per element.
+public enum VectorKernels {
+    /// Softmax over each row of `keys` scores in `rows`, from x into y (which may be x). Row r sees
+    /// keys below `visible`: all keys, or under a causal mask with `queries` rows per block the keys
+    /// up to its query index, offset so the last query sees every key (cached decoding). Keys marked
+    /// nonzero in `padding` (one row of `keys` flags per `rowsPerPaddingRow` rows) are hidden too.
+    /// Hidden keys get probability 0; a row with no visible key becomes all zeros.
+    public static func softmaxRows(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Range<Int>, keys: Int,
+                                   causalQueries: Int?, padding: UnsafePointer<Int32>?, rowsPerPaddingRow: Int) {
+        // Query and padding-row indices advance with r instead of being divided out of it: an integer
+        // division per row cost as much as a 32-key row's arithmetic.
+        let queries = causalQueries ?? 1
+        var query = rows.lowerBound % queries
+        var paddingRow = padding.map { $0 + rows.lowerBound / rowsPerPaddingRow * keys }
+        var rowsLeftOnPaddingRow = rowsPerPaddingRow - rows.lowerBound % rowsPerPaddingRow
+        for r in rows {
+            let visible = causalQueries == nil ? keys : Swift.min(keys, Swift.max(0, query + keys - queries + 1))
+            softmaxRow(x + r * keys, into: y + r * keys, keys: keys, visible: visible, padding: paddingRow)
+            query += 1
+            if query == queries { query = 0 }
+            rowsLeftOnPaddingRow -= 1
+            if rowsLeftOnPaddingRow == 0 { paddingRow = paddingRow.map { $0 + keys }; rowsLeftOnPaddingRow = rowsPerPaddingRow }
+        }
+    }
+
+    @inline(__always)
+    static func softmaxRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, keys: Int, visible: Int,
+                           padding: UnsafePointer<Int32>?) {
+        // Only blocks holding visible keys are read and exponentiated (about half of a causal row);
+        // later blocks are zeroed. Hidden keys inside them read as −∞.
+        let span = Swift.min(keys, (visible + 7) / 8 * 8)
+        forLanes(span..<keys) { j, l in store8(F8(), y + j, l) }
+        let laneIndex = F8(0, 1, 2, 3, 4, 5, 6, 7)
+        @inline(__always) func scores(_ j: Int, _ l: Int) -> F8 {
+            var v = load8(x + j, l, fill: -.infinity)
+            if j &+ 8 > visible { v.replace(with: -.infinity, where: laneIndex .>= Float(visible &- j)) }
+            if let padding { v.replace(with: -.infinity, where: loadFlags(padding + j, l) .!= 0) }
+            return v
+        }
+        var mx = F8(repeating: -.infinity)
+        forLanes(span) { j, l in let v = scores(j, l); mx.replace(with: v, where: v .> mx) }
+        let m = FastMath.max(mx)
+        if m == -.infinity { y.update(repeating: 0, count: span); return }
+        var sum = F8()
+        forLanes(span) { j, l in
+            let v = scores(j, l)
+            let e = FastMath.exp(v - m).replacing(with: 0, where: v .== -.infinity)
+            sum += e
+            store8(e, y + j, l)
+        }
+        let inv = 1 / FastMath.sum(sum)
+        forLanes(span) { j, l in store8(load8(y + j, l) * inv, y + j, l) }
+    }
+
+    /// min(n, 8) padding flags; missing lanes read as 0 (not padded: those lanes are hidden by
+    /// `visible` or lie past the row and are never stored).
+    @inline(__always)
+    static func loadFlags(_ p: UnsafePointer<Int32>, _ n: Int) -> SIMD8<Int32> {
+        if n >= 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int32>.self) }
+        var v = SIMD8<Int32>()
+        for j in 0..<n { v[j] = p[j] }
+        return v
+    }
+
+    /// Row-wise LayerNorm over `cols`: y = (x − mean)/sqrt(var + eps) · gamma + beta. Writes mean and
+    /// 1/std of each row into stats [rows, 2] for backward.
+    public static func layerNormRows(_ x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                                     into y: UnsafeMutablePointer<Float>, stats: UnsafeMutablePointer<Float>,
+                                     rows: Range<Int>, cols: Int, eps: Float) {
+        for r in rows {
+            let xr = x + r * cols, yr = y + r * cols
+            var acc = F8()
+            forLanes(cols) { j, l in acc += load8(xr + j, l) }
+            let mean = FastMath.sum(acc) / Float(cols)
+            var sq = F8()
+            // Missing tail lanes load as the mean, so they add nothing.
+            forLanes(cols) { j, l in let d = load8(xr + j, l, fill: mean) - mean; sq = muladd(d, d, sq) }
+            let rstd = 1 / (FastMath.sum(sq) / Float(cols) + eps).squareRoot()
+            forLanes(cols) { j, l in
+                store8(muladd((load8(xr + j, l) - mean) * rstd, load8(gamma + j, l), load8(beta + j, l)), yr + j, l)
+            }
+            stats[2 * r] = mean
+            stats[2 * r + 1] = rstd
+        }
+    }
+
+    /// y = GELU(x) over `range`.
+    public static func gelu(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, range: Range<Int>) {
+        forLanes(range) { i, l in store8(FastMath.gelu(load8(x + i, l)), y + i, l) }
+    }
+
+    /// dx += dy · GELU′(x) over `range`.
+    public static func geluBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+                                    range: Range<Int>) {
+        forLanes(range) { i, l in store8(muladd(load8(dy + i, l), FastMath.geluDerivative(load8(x + i, l)), load8(dx + i, l)), dx + i, l) }
+    }
+
+    /// log Σ exp over `count` values, with one exp per element and one log per row.
+    public static func logSumExp(_ row: UnsafePointer<Float>, count n: Int) -> Float {
+        var mx = F8(repeating: -.infinity)
+        forLanes(n) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
+        let m = FastMath.max(mx)
+        var s = F8()
+        forLanes(n) { j, l in s += FastMath.expOrZero(load8(row + j, l, fill: -.infinity) - m) }
+        return m + log(FastMath.sum(s))
+    }
+
+    /// d += g · (exp(x − z) − offset) over `count` values: the gradient of log Σ exp (offset 0) and of
+    /// cross-entropy against a smoothed target (offset = the smoothing mass per class).
+    public static func addScaledExp(_ x: UnsafePointer<Float>, minus z: Float, times g: Float, offset: Float,
+                                    into d: UnsafeMutablePointer<Float>, count n: Int) {
+        forLanes(n) { j, l in
+            store8(muladd(F8(repeating: g), FastMath.exp(load8(x + j, l) - z) - offset, load8(d + j, l)), d + j, l)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

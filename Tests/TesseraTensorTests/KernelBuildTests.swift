@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import TesseraTensor
+
+/// Every build of the vector kernels this CPU can run (portable, and AVX2 + FMA where available)
+/// against naive Double references, at sizes off the 8-lane blocks. The builds are called directly,
+/// so the process-wide choice is never switched under other tests.
+@Suite struct KernelBuildTests {
+    func worstError(_ a: [Float], _ b: [Double]) -> Double { zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0 }
+
+    @Test func bothBuildsAreListedWhereTheCPUHasAVX2() {
+        #expect(KernelBuild.available.first == .portable)
+        #expect(KernelBuild.available.contains(KernelBuild.active))
+    }
+
+    /// Causal rows whose first queries see no key, padded keys, x into y and in place.
+    @Test(arguments: KernelBuild.available) func maskedSoftmax(build: KernelBuild) {
+        let (keys, queries, rows) = (37, 41, 82)
+        let x = randomValues(rows * keys, seed: 1, scale: 6)
+        let padding: [Int32] = (0..<(2 * keys)).map { $0 % 7 == 3 ? 1 : 0 }
+        var reference = [Double](repeating: 0, count: rows * keys)
+        for r in 0..<rows {
+            let visible = min(keys, max(0, r % queries + keys - queries + 1))
+            let seen = (0..<keys).filter { $0 < visible && padding[r / queries * keys + $0] == 0 }
+            guard let m = seen.map({ Double(x[r * keys + $0]) }).max() else { continue }
+            let total = seen.reduce(0.0) { $0 + Foundation.exp(Double(x[r * keys + $1]) - m) }
+            for j in seen { reference[r * keys + j] = Foundation.exp(Double(x[r * keys + j]) - m) / total }
+        }
+        #expect(reference[0..<(2 * keys)].allSatisfy { $0 == 0 }, "the first two rows see no key")
+        var y = [Float](repeating: .nan, count: rows * keys), inPlace = x
+        padding.withUnsafeBufferPointer { pad in
+            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                // Two ranges, so the second starts mid-block of queries and of padding rows.
+                for range in [0..<30, 30..<rows] {
+                    Vector.softmaxRows(xp.baseAddress!, into: yp.baseAddress!, rows: range, keys: keys, causalQueries: queries,
+                                       padding: pad.baseAddress!, rowsPerPaddingRow: queries, build: build)
+                }
+            } }
+            inPlace.withUnsafeMutableBufferPointer { p in
+                Vector.softmaxRows(p.baseAddress!, into: p.baseAddress!, rows: 0..<rows, keys: keys, causalQueries: queries,
+                                   padding: pad.baseAddress!, rowsPerPaddingRow: queries, build: build)
+            }
+        }
+        #expect(worstError(y, reference) < 1e-6, "\(build): x into y")
+        #expect(worstError(inPlace, reference) < 1e-6, "\(build): in place")
+    }
+
+    @Test(arguments: KernelBuild.available) func layerNorm(build: KernelBuild) {
+        let (rows, cols) = (5, 37)
+        let x = randomValues(rows * cols, seed: 1, scale: 3), gamma = randomValues(cols, seed: 2), beta = randomValues(cols, seed: 3)
+        var y = [Float](repeating: 0, count: rows * cols), stats = [Float](repeating: 0, count: 2 * rows)
+        Vector.layerNormRows(x, gamma: gamma, beta: beta, into: &y, stats: &stats, rows: 0..<rows, cols: cols, eps: 1e-5, build: build)
+        var reference = [Double]()
+        for r in 0..<rows {
+            let row = x[(r * cols)..<((r + 1) * cols)].map(Double.init)
+            let mean = row.reduce(0, +) / Double(cols)
+            let rstd = 1 / (row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(cols) + 1e-5).squareRoot()
+            reference += row.enumerated().map { j, v in (v - mean) * rstd * Double(gamma[j]) + Double(beta[j]) }
+            #expect(abs(Double(stats[2 * r]) - mean) < 1e-6 && abs(Double(stats[2 * r + 1]) / rstd - 1) < 1e-6, "\(build): stats")
+        }
+        #expect(worstError(y, reference) < 1e-5, "\(build)")
+    }
+
+    /// GELU and its derivative over [−10, 10], against erf and exp from libm.
+    @Test(arguments: KernelBuild.available) func gelu(build: KernelBuild) {
+        let x = (0..<20_003).map { Float(-10 + 20 * Double($0) / 20_002) }
+        let dy = randomValues(x.count, seed: 4)
+        var y = [Float](repeating: 0, count: x.count), dx = randomValues(x.count, seed: 5)
+        let dxBefore = dx
+        Vector.gelu(x, into: &y, range: 0..<x.count, build: build)
+        Vector.geluBackward(x, dy, into: &dx, range: 0..<x.count, build: build)
+        let cdf = x.map { 0.5 * (1 + Foundation.erf(Double($0) / 2.0.squareRoot())) }
+        #expect(worstError(y, x.indices.map { Double(x[$0]) * cdf[$0] }) < 2e-6, "\(build): GELU")
+        let derivative = x.indices.map { cdf[$0] + Double(x[$0]) * Foundation.exp(-0.5 * Double(x[$0] * x[$0])) / (2 * Double.pi).squareRoot() }
+        #expect(worstError(dx, x.indices.map { Double(dxBefore[$0]) + Double(dy[$0]) * derivative[$0] }) < 4e-6, "\(build): GELU′")
+    }
+
+    /// logSumExp and d += g·(exp(x − z) − offset), which carry the exp of cross-entropy.
+    @Test(arguments: KernelBuild.available) func expKernels(build: KernelBuild) {
+        let x = randomValues(8003, seed: 6, scale: 40)
+        let lse = Vector.logSumExp(x, count: x.count, build: build)
+        let m = Double(x.max()!)
+        let reference = m + Foundation.log(x.reduce(0.0) { $0 + Foundation.exp(Double($1) - m) })
+        #expect(abs(Double(lse) - reference) < 1e-5, "\(build): logSumExp \(lse) vs \(reference)")
+        var d = randomValues(x.count, seed: 7)
+        let before = d
+        Vector.addScaledExp(x, minus: 30, times: 0.5, offset: 0.25, into: &d, count: x.count, build: build)
+        // Error relative to the terms' magnitude: the sum may cancel to near zero.
+        let worst = x.indices.map { i in
+            let e = Foundation.exp(Double(x[i]) - 30)
+            return abs(Double(d[i]) - (Double(before[i]) + 0.5 * (e - 0.25))) / (abs(Double(before[i])) + 0.5 * e + 0.125)
+        }.max()!
+        #expect(worst < 2e-6, "\(build): addScaledExp")
+    }
+}
