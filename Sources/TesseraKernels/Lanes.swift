@@ -54,3 +54,35 @@ public func store8(_ v: F8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
     if n >= 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: F8.self); return }
     for j in 0..<n { p[j] = v[j] }
 }
+
+/// Combines body(offset, lanes) over the 8-lane blocks of 0..<count, like `forLanes`, in four
+/// accumulators merged in a fixed order: with one, each vector add or max waited for the previous
+/// one, and that latency chain bounded LayerNorm and softmax in the AVX2 build.
+@inlinable @inline(__always)
+public func reduceLanes(_ count: Int, identity: F8, _ combine: (F8, F8) -> F8, _ body: (Int, Int) -> F8) -> F8 {
+    var (a0, a1, a2, a3) = (identity, identity, identity, identity)
+    var j = 0
+    while j &+ 32 <= count {
+        a0 = combine(a0, body(j, 8))
+        a1 = combine(a1, body(j &+ 8, 8))
+        a2 = combine(a2, body(j &+ 16, 8))
+        a3 = combine(a3, body(j &+ 24, 8))
+        j &+= 32
+    }
+    while j &+ 8 <= count {
+        a0 = combine(a0, body(j, 8))
+        j &+= 8
+    }
+    if j < count { a1 = combine(a1, body(j, count &- j)) }
+    return combine(combine(a0, a1), combine(a2, a3))
+}
+
+/// Σ over blocks (see `reduceLanes`); lanes a body leaves out must hold 0.
+@inlinable @inline(__always)
+public func sumLanes(_ count: Int, _ body: (Int, Int) -> F8) -> F8 { reduceLanes(count, identity: F8(), +, body) }
+
+/// Lane-wise maximum over blocks (see `reduceLanes`); lanes a body leaves out must hold −∞.
+@inlinable @inline(__always)
+public func maxLanes(_ count: Int, _ body: (Int, Int) -> F8) -> F8 {
+    reduceLanes(count, identity: F8(repeating: -.infinity), { a, b in a.replacing(with: b, where: b .> a) }, body)
+}

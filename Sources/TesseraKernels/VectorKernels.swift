@@ -40,6 +40,7 @@ public enum VectorKernels {
             if let padding { v.replace(with: -.infinity, where: loadFlags(padding + j, l) .!= 0) }
             return v
         }
+        // Single accumulators: attention rows have at most a few blocks, where four measured slower.
         var mx = F8(repeating: -.infinity)
         forLanes(span) { j, l in let v = scores(j, l); mx.replace(with: v, where: v .> mx) }
         let m = FastMath.max(mx)
@@ -72,12 +73,9 @@ public enum VectorKernels {
                                      rows: Range<Int>, cols: Int, eps: Float) {
         for r in rows {
             let xr = x + r * cols, yr = y + r * cols
-            var acc = F8()
-            forLanes(cols) { j, l in acc += load8(xr + j, l) }
-            let mean = FastMath.sum(acc) / Float(cols)
-            var sq = F8()
+            let mean = FastMath.sum(sumLanes(cols) { j, l in load8(xr + j, l) }) / Float(cols)
             // Missing tail lanes load as the mean, so they add nothing.
-            forLanes(cols) { j, l in let d = load8(xr + j, l, fill: mean) - mean; sq = muladd(d, d, sq) }
+            let sq = sumLanes(cols) { j, l in let d = load8(xr + j, l, fill: mean) - mean; return d * d }
             let rstd = 1 / (FastMath.sum(sq) / Float(cols) + eps).squareRoot()
             forLanes(cols) { j, l in
                 store8(muladd((load8(xr + j, l) - mean) * rstd, load8(gamma + j, l), load8(beta + j, l)), yr + j, l)
@@ -100,11 +98,8 @@ public enum VectorKernels {
 
     /// log Σ exp over `count` values, with one exp per element and one log per row.
     public static func logSumExp(_ row: UnsafePointer<Float>, count n: Int) -> Float {
-        var mx = F8(repeating: -.infinity)
-        forLanes(n) { j, l in let v = load8(row + j, l, fill: -.infinity); mx.replace(with: v, where: v .> mx) }
-        let m = FastMath.max(mx)
-        var s = F8()
-        forLanes(n) { j, l in s += FastMath.expOrZero(load8(row + j, l, fill: -.infinity) - m) }
+        let m = FastMath.max(maxLanes(n) { j, l in load8(row + j, l, fill: -.infinity) })
+        let s = sumLanes(n) { j, l in FastMath.expOrZero(load8(row + j, l, fill: -.infinity) - m) }
         return m + log(FastMath.sum(s))
     }
 
