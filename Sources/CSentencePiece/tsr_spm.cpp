@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <sstream>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,6 +31,42 @@ int32_t fail(char **error, const std::string &message) {
     return -1;
 }
 
+// Hands `s` to the caller as a malloc'd buffer (one spare byte, so even an empty
+// string gets a non-NULL pointer).
+int32_t give_bytes(const std::string &s, char **data, size_t *bytes, char **error) {
+    char *buffer = static_cast<char *>(std::malloc(s.size() + 1));
+    if (!buffer) return fail(error, "out of memory");
+    std::memcpy(buffer, s.data(), s.size());
+    *data = buffer;
+    *bytes = s.size();
+    return 0;
+}
+
+// Yields the lines of a buffer, split at '\n' as SentencePiece splits an input file.
+class LineIterator : public sentencepiece::SentenceIterator {
+public:
+    LineIterator(const char *data, size_t n) : next_(data), end_(data + n) { Next(); }
+    bool done() const override { return done_; }
+    void Next() override {
+        if (next_ == end_) {
+            done_ = true;
+            return;
+        }
+        const auto *newline = static_cast<const char *>(std::memchr(next_, '\n', end_ - next_));
+        const char *stop = newline ? newline : end_;
+        line_.assign(next_, stop);
+        next_ = newline ? newline + 1 : end_;
+    }
+    const std::string &value() const override { return line_; }
+    sentencepiece::util::Status status() const override { return sentencepiece::util::Status(); }
+
+private:
+    const char *next_;
+    const char *end_;
+    std::string line_;
+    bool done_ = false;
+};
+
 // Runs body, turning a failed status or any C++ exception into -1 + message.
 template <typename Body>
 int32_t guarded(char **error, Body body) {
@@ -48,12 +85,21 @@ int32_t guarded(char **error, Body body) {
 
 extern "C" {
 
-int32_t tsr_spm_train(const char *const *names, const char *const *values, size_t count, char **error) {
-    return guarded(error, [&] {
+int32_t tsr_spm_train(const char *const *names, const char *const *values, size_t count,
+                      const char *sentences, size_t n, char **model, size_t *bytes, char **error) {
+    std::string proto;
+    int32_t rc = guarded(error, [&] {
         std::unordered_map<std::string, std::string> options;
         for (size_t i = 0; i < count; i++) options[names[i]] = values[i];
-        return sentencepiece::SentencePieceTrainer::Train(options);
+        for (const char *path : {"input", "model_prefix"})
+            if (options.count(path))
+                return sentencepiece::util::Status(sentencepiece::util::StatusCode::kInvalidArgument,
+                                                   std::string(path) + " is not allowed: training reads sentences from memory");
+        LineIterator lines(sentences, n);
+        return sentencepiece::SentencePieceTrainer::Train(options, &lines, &proto);
     });
+    if (rc != 0) return rc;
+    return give_bytes(proto, model, bytes, error);
 }
 
 int32_t tsr_spm_load(const char *path, tsr_spm **out, char **error) {
@@ -151,12 +197,22 @@ int32_t tsr_spm_is_byte(const tsr_spm *model, int32_t id) {
 int32_t tsr_spm_serialized(const tsr_spm *model, char **data, size_t *bytes, char **error) {
     const std::string proto = model->processor.serialized_model_proto();
     if (proto.empty()) return fail(error, "no model loaded");
-    char *buffer = static_cast<char *>(std::malloc(proto.size()));
-    if (!buffer) return fail(error, "out of memory");
-    std::memcpy(buffer, proto.data(), proto.size());
-    *data = buffer;
-    *bytes = proto.size();
-    return 0;
+    return give_bytes(proto, data, bytes, error);
+}
+
+int32_t tsr_spm_vocab_listing(const tsr_spm *model, char **text, size_t *bytes, char **error) {
+    // The score goes through operator<< on a float, as in SentencePiece's own .vocab
+    // writer, so the listing is byte-identical to the file its trainer would save.
+    std::string listing;
+    int32_t rc = guarded(error, [&] {
+        std::ostringstream out;
+        for (int id = 0; id < model->processor.GetPieceSize(); id++)
+            out << model->processor.IdToPiece(id) << '\t' << model->processor.GetScore(id) << '\n';
+        listing = out.str();
+        return sentencepiece::util::Status();
+    });
+    if (rc != 0) return rc;
+    return give_bytes(listing, text, bytes, error);
 }
 
 void tsr_spm_free(void *p) { std::free(p); }

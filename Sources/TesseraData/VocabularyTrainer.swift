@@ -39,28 +39,21 @@ public enum VocabularyTrainer {
         let segments = corpus.columns.map { column in column.filter { !$0.isEmpty } }
         let quotas = TemperatureSampling.quotas(counts: segments.map(\.count), temperature: options.temperature,
                                                 total: options.sentences)
-        let work = try FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask,
-                                               appropriateFor: URL(fileURLWithPath: outputPrefix).absoluteURL, create: true)
-        defer { try? FileManager.default.removeItem(at: work) }
-
-        let input = work.appendingPathComponent("sample.txt")
-        _ = FileManager.default.createFile(atPath: input.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: input)
+        var sentences: [String] = []
         var sampled: [(language: Language, available: Int, drawn: Int)] = []
         for (index, language) in corpus.languages.enumerated() {
             let drawn = sample(segments[index], count: quotas[index], using: &generator)
-            let text = drawn.map { Normalizer.normalize($0) }.filter { !$0.isEmpty }.joined(separator: "\n")
-            handle.write(Data((text + "\n").utf8))
+            sentences += drawn.map { Normalizer.normalize($0) }.filter { !$0.isEmpty }
             sampled.append((language, segments[index].count, drawn.count))
             log("vocab: \(language.code): \(drawn.count) of \(segments[index].count) segments")
         }
-        try handle.close()
 
-        let prefix = work.appendingPathComponent("spm").path
         let tags = corpus.languages.map(\.tag).joined(separator: ",")
         let ids = specialIDs
-        try SentencePiece.train(options: [
-            ("input", input.path), ("model_prefix", prefix), ("model_type", "unigram"),
+        // Trained in memory rather than from a temporary file: a SentencePiece-saved model
+        // records its input and output paths, so it would differ with the temp directory.
+        let model = try SentencePiece.train(sentences: sentences, options: [
+            ("model_type", "unigram"),
             ("vocab_size", "\(options.vocabularySize)"), ("character_coverage", "\(options.characterCoverage)"),
             ("byte_fallback", "true"),
             // Text is already normalized by Tessera's ICU normalizer.
@@ -70,12 +63,10 @@ public enum VocabularyTrainer {
             ("input_sentence_size", "0"), ("shuffle_input_sentence", "false"),
             ("num_threads", "\(options.threads)"), ("minloglevel", "2"),
         ])
-        let destination = URL(fileURLWithPath: outputPrefix)
-        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        // rename(2) within one file system is atomic: a reader never sees a half-written model.
-        for suffix in [".vocab", ".model"] where rename(prefix + suffix, outputPrefix + suffix) != 0 {
-            throw InputError(file: outputPrefix + suffix, message: "cannot write: \(String(cString: strerror(errno)))")
-        }
+        let vocabulary = try SentencePiece(serialized: model).vocabularyListing()
+        // The .model goes last, so its presence means both files are complete.
+        try AtomicFile.write(to: outputPrefix + ".vocab") { $0.write(Data(vocabulary)) }
+        try AtomicFile.write(to: outputPrefix + ".model") { $0.write(Data(model)) }
         return Report(sampled: sampled, seconds: Date().timeIntervalSince(start), modelPath: outputPrefix + ".model")
     }
 

@@ -35,19 +35,31 @@ public final class SentencePiece: @unchecked Sendable {
 
     deinit { tsr_spm_close(handle) }
 
-    /// Trains a model; `options` are SentencePiece trainer flags without
-    /// their dashes, e.g. ["input": path, "vocab_size": "8000"].
-    public static func train(options: [(name: String, value: String)]) throws(Failure) {
+    /// Trains a model on `sentences` in memory and returns its serialized bytes, the
+    /// contents of a .model file. No file is involved, so the model records no path and
+    /// the same sentences and options give the same bytes wherever the caller runs.
+    /// A sentence containing a newline counts as several, as in an input file.
+    /// `options` are SentencePiece trainer flags without their dashes, e.g.
+    /// [("vocab_size", "8000")]; "input" and "model_prefix" are refused.
+    public static func train(sentences: [String], options: [(name: String, value: String)]) throws(Failure) -> [UInt8] {
         var error: UnsafeMutablePointer<CChar>?
+        var model: UnsafeMutablePointer<CChar>?
+        var bytes = 0
         let names = options.map { strdup($0.name) }
         let values = options.map { strdup($0.value) }
         defer { (names + values).forEach { free($0) } }
+        let text = Array(sentences.joined(separator: "\n").utf8)
         let rc = names.map { UnsafePointer($0) }.withUnsafeBufferPointer { n in
             values.map { UnsafePointer($0) }.withUnsafeBufferPointer { v in
-                tsr_spm_train(n.baseAddress, v.baseAddress, options.count, &error)
+                text.withUnsafeBytes { t in
+                    tsr_spm_train(n.baseAddress, v.baseAddress, options.count,
+                                  t.baseAddress?.assumingMemoryBound(to: CChar.self), t.count, &model, &bytes, &error)
+                }
             }
         }
-        guard rc == 0 else { throw Failure(description: "SentencePiece training failed: \(take(error))") }
+        guard rc == 0, let model else { throw Failure(description: "SentencePiece training failed: \(take(error))") }
+        defer { tsr_spm_free(model) }
+        return Array(UnsafeRawBufferPointer(start: model, count: bytes))
     }
 
     public var vocabularySize: Int { Int(tsr_spm_vocab_size(handle)) }
@@ -125,15 +137,23 @@ public final class SentencePiece: @unchecked Sendable {
     }
 
     /// The model file's bytes, for hashing and for embedding in checkpoints.
-    public func serialized() throws(Failure) -> [UInt8] {
+    public func serialized() throws(Failure) -> [UInt8] { try copyOut(tsr_spm_serialized) }
+
+    /// The vocabulary in the .vocab format SentencePiece's trainer writes: one
+    /// "piece<TAB>score" line per id, in id order.
+    public func vocabularyListing() throws(Failure) -> [UInt8] { try copyOut(tsr_spm_vocab_listing) }
+
+    /// Copies out the malloc'd buffer that a shim function of this shape hands back.
+    private func copyOut(_ function: (OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, UnsafeMutablePointer<Int>?,
+                                      UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32) throws(Failure) -> [UInt8] {
         var data: UnsafeMutablePointer<CChar>?
         var bytes = 0
         var error: UnsafeMutablePointer<CChar>?
-        guard tsr_spm_serialized(handle, &data, &bytes, &error) == 0, let data else {
+        guard function(handle, &data, &bytes, &error) == 0, let data else {
             throw Failure(description: Self.take(error))
         }
         defer { tsr_spm_free(data) }
-        return Array(UnsafeRawBufferPointer(start: data, count: bytes).bindMemory(to: UInt8.self))
+        return Array(UnsafeRawBufferPointer(start: data, count: bytes))
     }
 
     private static func take(_ error: UnsafeMutablePointer<CChar>?) -> String {

@@ -55,12 +55,36 @@ import TesseraTensor
         #expect(try model.decode(model.encode(Normalizer.normalize(unseen))) == Normalizer.normalize(unseen))
     }
 
+    /// The same seed and data give the same model bytes, whatever the output directory and
+    /// whichever scratch directory Foundation would hand out at the time.
     @Test func sameSeedSameModel() throws {
         let first = try TestSupport.temporaryDirectory(), second = try TestSupport.temporaryDirectory()
         defer { [first, second].forEach { try? FileManager.default.removeItem(at: $0) } }
-        let a = try trainSampleVocabulary(into: first).1.serialized()
-        let b = try trainSampleVocabulary(into: second).1.serialized()
+        // Data, not [UInt8], so a failure prints sizes rather than every byte.
+        let a = Data(try trainSampleVocabulary(into: first).1.serialized())
+        // Hold the scratch directory a concurrent training would hold, so the next one Foundation
+        // hands out is named "(… 2)": a model that recorded its temporary paths would now differ.
+        let held = try FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask,
+                                               appropriateFor: second, create: true)
+        defer { try? FileManager.default.removeItem(at: held) }
+        let b = Data(try trainSampleVocabulary(into: second).1.serialized())
         #expect(a == b)
+        for path in [first.path, second.path, held.deletingLastPathComponent().path] {
+            #expect(a.range(of: Data(path.utf8)) == nil, "the model records the path \(path)")
+        }
+        let vocabularies = try [first, second].map { try Data(contentsOf: $0.appendingPathComponent("spm.vocab")) }
+        #expect(vocabularies[0] == vocabularies[1])
+    }
+
+    /// Path options would be recorded in the model, so training refuses them.
+    @Test func trainingRefusesPathOptions() {
+        for option in ["input", "model_prefix"] {
+            #expect {
+                _ = try SentencePiece.train(sentences: ["a b c"], options: [(option, "/tmp/x"), ("vocab_size", "10")])
+            } throws: { error in
+                "\(error)".contains("\(option) is not allowed")
+            }
+        }
     }
 
     @Test func samplingUpsamplesWholePassesThenDrawsWithoutReplacement() {

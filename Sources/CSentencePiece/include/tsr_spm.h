@@ -12,9 +12,14 @@ extern "C" {
 
 typedef struct tsr_spm tsr_spm;
 
-/// Trains a model from `count` option names and values, e.g. ("input", "f.txt"),
-/// ("vocab_size", "8000"). Passed as a map, so paths may contain spaces.
-int32_t tsr_spm_train(const char *const *names, const char *const *values, size_t count, char **error);
+/// Trains a model on `n` bytes of UTF-8 `sentences`, one per line as in a SentencePiece
+/// input file, with `count` option names and values, e.g. ("vocab_size", "8000").
+/// Nothing is read from or written to disk: *model receives the serialized model proto
+/// (malloc'd, free with tsr_spm_free). A model saved by SentencePiece records its input
+/// and output paths, so "input" and "model_prefix" are refused: the bytes depend only
+/// on the sentences and options.
+int32_t tsr_spm_train(const char *const *names, const char *const *values, size_t count,
+                      const char *sentences, size_t n, char **model, size_t *bytes, char **error);
 
 /// Loads a model file; *out is released with tsr_spm_close.
 int32_t tsr_spm_load(const char *path, tsr_spm **out, char **error);
@@ -49,6 +54,9 @@ int32_t tsr_spm_is_byte(const tsr_spm *model, int32_t id);
 
 /// The serialized model proto (malloc'd), for hashing or embedding.
 int32_t tsr_spm_serialized(const tsr_spm *model, char **data, size_t *bytes, char **error);
+/// The vocabulary as SentencePiece writes its .vocab file: one "piece\tscore\n" line
+/// per id (malloc'd, free with tsr_spm_free).
+int32_t tsr_spm_vocab_listing(const tsr_spm *model, char **text, size_t *bytes, char **error);
 
 void tsr_spm_free(void *p);
 
