@@ -10,8 +10,7 @@ public enum VectorKernels {
     /// Hidden keys get probability 0; a row with no visible key becomes all zeros.
     public static func softmaxRows(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Range<Int>, keys: Int,
                                    causalQueries: Int?, padding: UnsafePointer<Int32>?, rowsPerPaddingRow: Int) {
-        // Query and padding-row indices advance with r instead of being divided out of it: an integer
-        // division per row cost as much as a 32-key row's arithmetic.
+        // Query and padding-row indices advance with r, so no row pays an integer division.
         let queries = causalQueries ?? 1
         var query = rows.lowerBound % queries
         var paddingRow = padding.map { $0 + rows.lowerBound / rowsPerPaddingRow * keys }
