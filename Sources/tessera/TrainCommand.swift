@@ -1,6 +1,7 @@
 import Foundation
 import TesseraData
 import TesseraIO
+import TesseraTensor
 import TesseraTraining
 
 /// Set by SIGINT; the trainer polls it between updates and saves before exiting.
@@ -54,7 +55,8 @@ enum TrainCommand: Command {
 
         let reporter = try ProgressReporter(logPath: recipe.schedule.saveDirectory + "/train.jsonl")
         let trainer = try Trainer(recipe: recipe, reporter: reporter, resume: options.has("--resume"))
-        reporter.line("model: \(trainer.model.parameterCount) parameters; \(recipe.data.languages.count) languages")
+        reporter.line("model: \(trainer.model.parameterCount) parameters; \(recipe.data.languages.count) languages; "
+                      + "kernels: \(KernelBuild.active.rawValue), \(Parallel.threads) threads")
         signal(SIGINT) { _ in
             // A second Ctrl-C leaves at once, without saving.
             if interruptRequested != 0 { _exit(130) }
