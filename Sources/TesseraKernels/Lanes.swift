@@ -56,8 +56,8 @@ public func store8(_ v: F8, _ p: UnsafeMutablePointer<Float>, _ n: Int) {
 }
 
 /// Combines body(offset, lanes) over the 8-lane blocks of 0..<count, like `forLanes`, in four
-/// accumulators merged in a fixed order: with one, each vector add or max waited for the previous
-/// one, and that latency chain bounded LayerNorm and softmax in the AVX2 build.
+/// accumulators merged in a fixed order: with one, each vector add waited for the previous one,
+/// and that latency chain bounded LayerNorm in the AVX2 build.
 @inlinable @inline(__always)
 public func reduceLanes(_ count: Int, identity: F8, _ combine: (F8, F8) -> F8, _ body: (Int, Int) -> F8) -> F8 {
     var (a0, a1, a2, a3) = (identity, identity, identity, identity)

@@ -47,7 +47,7 @@ public enum VectorKernels {
         var sum = F8()
         forLanes(span) { j, l in
             let v = scores(j, l)
-            let e = FastMath.exp(v - m).replacing(with: 0, where: v .== -.infinity)
+            let e = FastMath.expOrZero(v - m)
             sum += e
             store8(e, y + j, l)
         }
