@@ -12,12 +12,18 @@ public enum KernelBuild: String, Sendable, CaseIterable {
     /// The builds this CPU can run.
     public static let available: [KernelBuild] = cpuRunsHaswellCode ? [.portable, .avx2] : [.portable]
 
-    /// The build in use: the fastest available unless TESSERA_KERNELS names another.
+    /// The build in use: the fastest available unless TESSERA_KERNELS names another. A value that
+    /// is not a build, or a build this CPU cannot run, is reported on stderr and ignored.
     nonisolated(unsafe) public static var active: KernelBuild = {
-        if let forced = ProcessInfo.processInfo.environment["TESSERA_KERNELS"].flatMap(KernelBuild.init), available.contains(forced) {
-            return forced
+        let fastest = available.last!
+        guard let requested = ProcessInfo.processInfo.environment["TESSERA_KERNELS"] else { return fastest }
+        guard let build = KernelBuild(rawValue: requested), available.contains(build) else {
+            let reason = KernelBuild(rawValue: requested) == nil ? "is not one of \(allCases.map(\.rawValue).joined(separator: ", "))"
+                                                                  : "needs CPU features this machine lacks"
+            FileHandle.standardError.write(Data("warning: TESSERA_KERNELS=\(requested) \(reason); using \(fastest.rawValue)\n".utf8))
+            return fastest
         }
-        return available.last!
+        return build
     }()
 
     /// The instruction-set extensions `-target-cpu haswell` lets the compiler use, as Linux names
