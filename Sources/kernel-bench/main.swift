@@ -22,13 +22,20 @@ func measure(_ bodies: [() -> Void]) -> [(min: Double, median: Double)] {
     for body in bodies { body() }
     var times = [[Double]](repeating: [], count: bodies.count)
     for _ in 0..<runs {
-        for (i, body) in bodies.enumerated() {
-            let start = DispatchTime.now().uptimeNanoseconds
-            body()
-            times[i].append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
-        }
+        for (i, body) in bodies.enumerated() { times[i].append(measureOnce(body)) }
     }
-    return times.map { t in let s = t.sorted(); return (s[0], s[s.count / 2]) }
+    return times.map(minAndMedian)
+}
+
+func measureOnce(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+}
+
+func minAndMedian(_ times: [Double]) -> (min: Double, median: Double) {
+    let sorted = times.sorted()
+    return (sorted[0], sorted[sorted.count / 2])
 }
 
 func measure(_ body: () -> Void) -> (min: Double, median: Double) {
@@ -75,7 +82,6 @@ func gflops(_ m: Int, _ n: Int, _ k: Int, _ seconds: Double) -> Double { 2 * Dou
 /// 0.1 s after a threaded call and would take a core from our workers, so each engine phase first
 /// waits that out.
 func measurePhased(engine: () -> Void, raw: [() -> Void]) -> (engine: (min: Double, median: Double), raw: [(min: Double, median: Double)]) {
-    var rawTimes: [(min: Double, median: Double)] = []
     var engineTimes: [Double] = []
     var rawRuns = [[Double]](repeating: [], count: raw.count)
     for run in 0...runs {
@@ -89,15 +95,7 @@ func measurePhased(engine: () -> Void, raw: [() -> Void]) -> (engine: (min: Doub
         let t = measureOnce(engine)
         if run > 0 { engineTimes.append(t) }
     }
-    func stats(_ t: [Double]) -> (min: Double, median: Double) { let s = t.sorted(); return (s[0], s[s.count / 2]) }
-    rawTimes = rawRuns.map(stats)
-    return (stats(engineTimes), rawTimes)
-}
-
-func measureOnce(_ body: () -> Void) -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+    return (minAndMedian(engineTimes), rawRuns.map(minAndMedian))
 }
 
 /// Square matrices for the ceiling runs, which are interleaved with every engine measurement.
