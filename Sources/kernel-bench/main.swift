@@ -80,23 +80,27 @@ func gflops(_ m: Int, _ n: Int, _ k: Int, _ seconds: Double) -> Double { 2 * Dou
 /// Times the engine (single-threaded OpenBLAS inside our workers) and raw sgemm calls using OpenBLAS's
 /// own threads in alternating phases, one of each per run. OpenBLAS's idle threads spin for about
 /// 0.1 s after a threaded call and would take a core from our workers, so each engine phase first
-/// waits that out.
+/// waits that out. Each phase times `callsPerPhase` consecutive calls of every body and keeps the
+/// fastest, so a figure is the best of runs × callsPerPhase calls.
 func measurePhased(engine: () -> Void, raw: [() -> Void]) -> (engine: (min: Double, median: Double), raw: [(min: Double, median: Double)]) {
     var engineTimes: [Double] = []
     var rawRuns = [[Double]](repeating: [], count: raw.count)
     for run in 0...runs {
         BLAS.setThreads(Parallel.threads)
         for (i, body) in raw.enumerated() {
-            let t = measureOnce(body)
+            let t = bestOfPhase(body)
             if run > 0 { rawRuns[i].append(t) }
         }
         BLAS.setThreads(1)
         usleep(250_000)
-        let t = measureOnce(engine)
+        let t = bestOfPhase(engine)
         if run > 0 { engineTimes.append(t) }
     }
     return (minAndMedian(engineTimes), rawRuns.map(minAndMedian))
 }
+
+let callsPerPhase = 3
+func bestOfPhase(_ body: () -> Void) -> Double { (0..<callsPerPhase).map { _ in measureOnce(body) }.min()! }
 
 /// Square matrices for the ceiling runs, which are interleaved with every engine measurement.
 let (ceilingA, ceilingB, ceilingC) = (buffer(1024 * 1024), buffer(1024 * 1024, seed: 2), buffer(1024 * 1024, seed: 3))
