@@ -15,7 +15,10 @@ struct Matrix {
 extension Kernels {
     /// c = op(a)·op(b) + beta·c through cblas_sgemm; transposes are passed to BLAS, never copied.
     /// Products above `smallGemm` multiply-adds are split into blocks of C's rows (or columns, when
-    /// C is wider than tall), one per thread, each computed by single-threaded OpenBLAS.
+    /// C is wider than tall), each computed by single-threaded OpenBLAS. The number of blocks is
+    /// fixed, never the thread count: OpenBLAS does not round a block of rows the same as the
+    /// whole product (measured: other bits at K = 256–300), so a split that followed the threads
+    /// made results depend on them.
     static func gemm(_ a: Matrix, _ ta: Bool, _ b: Matrix, _ tb: Bool, _ c: Matrix, alpha: Float = 1, beta: Float) {
         let m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols, n = tb ? b.rows : b.cols
         precondition((tb ? b.cols : b.rows) == k && c.rows == m && c.cols == n, "gemm shape mismatch")
@@ -30,12 +33,12 @@ extension Kernels {
         // Blocks of 16 rows or columns keep OpenBLAS's register tiles whole at the split.
         let (ap, bp, cp) = (SharedPointer(a.p), SharedPointer(b.p), SharedPointer(c.p))
         if m >= n {
-            Parallel.forRanges((m + 15) / 16, grain: 1, partsPerThread: 1) { blocks in
+            Parallel.forParts((m + 15) / 16, parts: gemmParts) { blocks in
                 let r0 = blocks.lowerBound * 16, rows = Swift.min(m, blocks.upperBound * 16) - r0
                 sgemm(rows, n, ap.p + (ta ? r0 : r0 * a.ld), bp.p, cp.p + r0 * c.ld)
             }
         } else {
-            Parallel.forRanges((n + 15) / 16, grain: 1, partsPerThread: 1) { blocks in
+            Parallel.forParts((n + 15) / 16, parts: gemmParts) { blocks in
                 let c0 = blocks.lowerBound * 16, cols = Swift.min(n, blocks.upperBound * 16) - c0
                 sgemm(m, cols, ap.p, bp.p + (tb ? c0 * b.ld : c0), cp.p + c0)
             }
@@ -56,6 +59,10 @@ extension Kernels {
     /// Up to this many multiply-adds a product runs on one thread, and batched products run one matrix
     /// per thread; above it, each product is split across the threads.
     static let smallGemm = 65536 * 4
+    /// Blocks of a split product: two per thread of the default two. With 16 blocks of 64–256 rows
+    /// OpenBLAS lost up to a quarter of its speed (fc1's dW at 72–74 % of the ceiling); with 2 or
+    /// 4, kernel-bench measured the same 92–105 %.
+    static let gemmParts = 4
 }
 
 extension Graph {

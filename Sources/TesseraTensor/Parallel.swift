@@ -21,10 +21,21 @@ public enum Parallel {
     /// its parts in order on the calling thread.
     @inline(__always)
     static func forRanges(_ count: Int, grain: Int, partsPerThread: Int = 4, _ body: (Range<Int>) -> Void) {
-        let parts = Swift.min(threads * partsPerThread, count / Swift.max(grain, 1), WorkerPool.maxParts)
+        forParts(count, parts: Swift.min(threads * partsPerThread, count / Swift.max(grain, 1)), body)
+    }
+
+    /// Calls `body` on `parts` (at most `WorkerPool.maxParts`) contiguous sub-ranges of 0..<count,
+    /// claimed by whichever thread is free. The cut depends only on `count` and `parts`, so a
+    /// caller whose results depend on the cut gets the same one with any thread count.
+    @inline(__always)
+    static func forParts(_ count: Int, parts requested: Int, _ body: (Range<Int>) -> Void) {
+        let parts = Swift.min(requested, count, WorkerPool.maxParts)
         if parts <= 1 { if count > 0 { body(0..<count) }; return }
         withoutActuallyEscaping(body) { body in
-            WorkerPool.shared.run(RangeJob(count: count, parts: parts, body: body), threads: Swift.min(threads, parts))
+            let job = RangeJob(count: count, parts: parts, body: body)
+            if threads == 1 { for part in 0..<parts { job.run(part: part) } } else {
+                WorkerPool.shared.run(job, threads: Swift.min(threads, parts))
+            }
         }
     }
 }

@@ -48,6 +48,29 @@ import Testing
 
     /// Products above `smallGemm` are split by rows or columns of C; every transpose combination,
     /// tall and wide C, sizes off the 16-row blocks, and alpha/beta must match a naive product.
+    /// Split products give the same bits with one thread as with two. Before the block count was
+    /// fixed, these shapes (K ≥ 256) differed: OpenBLAS rounds a block of rows unlike the whole.
+    @Test func splitProductsDoNotDependOnTheThreadCount() {
+        for (m, n, k) in [(600, 32, 300), (32, 600, 300)] {
+            for (ta, tb) in [(false, false), (false, true), (true, false)] {
+                let a = randomValues(m * k, seed: 1), b = randomValues(k * n, seed: 2)
+                func product(threads: Int) -> [UInt32] {
+                    let saved = Parallel.threads
+                    Parallel.threads = threads
+                    defer { Parallel.threads = saved }
+                    var c = [Float](repeating: 0, count: m * n)
+                    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                        let pa = UnsafeMutablePointer(mutating: ap.baseAddress!), pb = UnsafeMutablePointer(mutating: bp.baseAddress!)
+                        Kernels.gemm(ta ? Matrix(pa, k, m) : Matrix(pa, m, k), ta, tb ? Matrix(pb, n, k) : Matrix(pb, k, n), tb,
+                                     Matrix(cp.baseAddress!, m, n), beta: 0)
+                    } } }
+                    return c.map(\.bitPattern)
+                }
+                #expect(product(threads: 1) == product(threads: 2), "m \(m) n \(n) k \(k) ta \(ta) tb \(tb)")
+            }
+        }
+    }
+
     @Test func splitProductsMatchReference() {
         for (m, n, k) in [(301, 45, 37), (45, 301, 37)] {
             #expect(m * n * k > Kernels.smallGemm)
