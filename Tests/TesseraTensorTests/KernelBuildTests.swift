@@ -13,36 +13,45 @@ import Testing
         #expect(KernelBuild.available.contains(KernelBuild.active))
     }
 
-    /// Causal rows whose first queries see no key, padded keys, x into y and in place.
-    @Test(arguments: KernelBuild.available) func maskedSoftmax(build: KernelBuild) {
-        let (keys, queries, rows) = (37, 41, 82)
-        let x = randomValues(rows * keys, seed: 1, scale: 6)
-        let padding: [Int32] = (0..<(2 * keys)).map { $0 % 7 == 3 ? 1 : 0 }
-        var reference = [Double](repeating: 0, count: rows * keys)
-        for r in 0..<rows {
-            let visible = min(keys, max(0, r % queries + keys - queries + 1))
-            let seen = (0..<keys).filter { $0 < visible && padding[r / queries * keys + $0] == 0 }
-            guard let m = seen.map({ Double(x[r * keys + $0]) }).max() else { continue }
-            let total = seen.reduce(0.0) { $0 + Foundation.exp(Double(x[r * keys + $1]) - m) }
-            for j in seen { reference[r * keys + j] = Foundation.exp(Double(x[r * keys + j]) - m) / total }
-        }
-        #expect(reference[0..<(2 * keys)].allSatisfy { $0 == 0 }, "the first two rows see no key")
-        var y = [Float](repeating: .nan, count: rows * keys), inPlace = x
-        padding.withUnsafeBufferPointer { pad in
-            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-                // Two ranges, so the second starts mid-block of queries and of padding rows.
-                for range in [0..<30, 30..<rows] {
-                    Vector.softmaxRows(xp.baseAddress!, into: yp.baseAddress!, rows: range, keys: keys, causalQueries: queries,
-                                       padding: pad.baseAddress!, rowsPerPaddingRow: queries, build: build)
-                }
-            } }
-            inPlace.withUnsafeMutableBufferPointer { p in
-                Vector.softmaxRows(p.baseAddress!, into: p.baseAddress!, rows: 0..<rows, keys: keys, causalQueries: queries,
-                                   padding: pad.baseAddress!, rowsPerPaddingRow: queries, build: build)
+    /// Which keys the rows of `maskedSoftmax` hide (rows without padding flags take a separate path).
+    enum SoftmaxMask: CaseIterable { case causalAndPadding, causal, padding, none }
+
+    /// Rows of 5 keys (under one block) and of 37: causal rows whose first queries see no key,
+    /// padded keys, each mask alone and neither; x into y and in place.
+    @Test(arguments: KernelBuild.available, SoftmaxMask.allCases)
+    func maskedSoftmax(build: KernelBuild, mask: SoftmaxMask) {
+        for keys in [5, 37] {
+            let (queries, rows) = (41, 82)
+            let causal = mask == .causal || mask == .causalAndPadding, padded = mask == .padding || mask == .causalAndPadding
+            let x = randomValues(rows * keys, seed: 1, scale: 6)
+            let padding: [Int32] = (0..<(2 * keys)).map { padded && $0 % 7 == 3 ? 1 : 0 }
+            var reference = [Double](repeating: 0, count: rows * keys)
+            for r in 0..<rows {
+                let visible = causal ? min(keys, max(0, r % queries + keys - queries + 1)) : keys
+                let seen = (0..<keys).filter { $0 < visible && padding[r / queries * keys + $0] == 0 }
+                guard let m = seen.map({ Double(x[r * keys + $0]) }).max() else { continue }
+                let total = seen.reduce(0.0) { $0 + Foundation.exp(Double(x[r * keys + $1]) - m) }
+                for j in seen { reference[r * keys + j] = Foundation.exp(Double(x[r * keys + j]) - m) / total }
             }
+            if causal { #expect(reference[0..<(2 * keys)].allSatisfy { $0 == 0 }, "the first two rows see no key") }
+            var y = [Float](repeating: .nan, count: rows * keys), inPlace = x
+            padding.withUnsafeBufferPointer { pad in
+                let flags = padded ? pad.baseAddress : nil
+                x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                    // Two ranges, so the second starts mid-block of queries and of padding rows.
+                    for range in [0..<30, 30..<rows] {
+                        Vector.softmaxRows(xp.baseAddress!, into: yp.baseAddress!, rows: range, keys: keys,
+                                           causalQueries: causal ? queries : nil, padding: flags, rowsPerPaddingRow: queries, build: build)
+                    }
+                } }
+                inPlace.withUnsafeMutableBufferPointer { p in
+                    Vector.softmaxRows(p.baseAddress!, into: p.baseAddress!, rows: 0..<rows, keys: keys, causalQueries: causal ? queries : nil,
+                                       padding: flags, rowsPerPaddingRow: queries, build: build)
+                }
+            }
+            #expect(worstError(y, reference) < 1e-6, "\(build), \(mask), \(keys) keys: x into y")
+            #expect(inPlace.map(\.bitPattern) == y.map(\.bitPattern), "\(build), \(mask), \(keys) keys: in one range, in place")
         }
-        #expect(worstError(y, reference) < 1e-6, "\(build): x into y")
-        #expect(worstError(inPlace, reference) < 1e-6, "\(build): in place")
     }
 
     @Test(arguments: KernelBuild.available) func layerNorm(build: KernelBuild) {
