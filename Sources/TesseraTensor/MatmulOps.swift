@@ -59,10 +59,11 @@ extension Kernels {
     /// Up to this many multiply-adds a product runs on one thread, and batched products run one matrix
     /// per thread; above it, each product is split across the threads.
     static let smallGemm = 65536 * 4
-    /// Blocks of a split product: two per thread of the default two. With 16 blocks of 64–256 rows
-    /// OpenBLAS lost up to a quarter of its speed (fc1's dW at 72–74 % of the ceiling); with 2 or
-    /// 4, kernel-bench measured the same 92–105 %.
-    static let gemmParts = 4
+    /// Blocks of a split product: one per thread of the default two, the split the engine always
+    /// made with two threads, so those results keep their bits. With 16 blocks of 64–256 rows
+    /// OpenBLAS lost up to a quarter of its speed (fc1's dW at 72–74 % of the ceiling); 4 blocks
+    /// measured the same as 2 in kernel-bench, and 0.96–1.00× in model-bench training.
+    static let gemmParts = 2
 }
 
 extension Graph {
