@@ -57,7 +57,7 @@ extension Kernels {
     }
 
     /// Up to this many multiply-adds a product runs on one thread, and batched products run one matrix
-    /// per thread; above it, each product is split across the threads.
+    /// per thread; above it, each product is split into `gemmParts` blocks.
     static let smallGemm = 65536 * 4
     /// Blocks of a split product: one per thread of the default two, the split the engine always
     /// made with two threads, so those results keep their bits. With 16 blocks of 64–256 rows

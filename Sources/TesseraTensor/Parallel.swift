@@ -33,6 +33,7 @@ public enum Parallel {
         if parts <= 1 { if count > 0 { body(0..<count) }; return }
         withoutActuallyEscaping(body) { body in
             let job = RangeJob(count: count, parts: parts, body: body)
+            // One thread: in order on the caller, without waking workers started earlier.
             if threads == 1 { for part in 0..<parts { job.run(part: part) } } else {
                 WorkerPool.shared.run(job, threads: Swift.min(threads, parts))
             }
