@@ -84,5 +84,10 @@ public func sumLanes(_ count: Int, _ body: (Int, Int) -> F8) -> F8 { reduceLanes
 /// Lane-wise maximum over blocks (see `reduceLanes`); lanes a body leaves out must hold −∞.
 @inlinable @inline(__always)
 public func maxLanes(_ count: Int, _ body: (Int, Int) -> F8) -> F8 {
-    reduceLanes(count, identity: F8(repeating: -.infinity), { a, b in a.replacing(with: b, where: b .> a) }, body)
+    reduceLanes(count, identity: F8(repeating: -.infinity), larger, body)
 }
+
+/// Lane-wise maximum in the form x86's max instruction computes (`b > a ? b : a`). Transparent:
+/// as an @inline(__always) function it stayed an out-of-line call inside the softmax kernels.
+@_transparent
+public func larger(_ a: F8, _ b: F8) -> F8 { a.replacing(with: b, where: b .> a) }

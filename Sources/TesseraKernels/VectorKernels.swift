@@ -17,8 +17,8 @@ public enum VectorKernels {
         var paddingRow = padding.map { $0 + rows.lowerBound / rowsPerPaddingRow * keys }
         var rowsLeftOnPaddingRow = rowsPerPaddingRow - rows.lowerBound % rowsPerPaddingRow
         for r in rows {
-            let visible = causalQueries == nil ? keys : Swift.min(keys, Swift.max(0, query + keys - queries + 1))
-            softmaxRow(x + r * keys, into: y + r * keys, keys: keys, visible: visible, padding: paddingRow)
+            softmaxRow(x + r * keys, into: y + r * keys, keys: keys, visible: visibleKeys(query: query, keys: keys, causalQueries: causalQueries),
+                       padding: paddingRow)
             query += 1
             if query == queries { query = 0 }
             rowsLeftOnPaddingRow -= 1
@@ -35,7 +35,6 @@ public enum VectorKernels {
     static func softmaxRowGroups(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Range<Int>, keys: Int,
                                  causalQueries: Int?) {
         let queries = causalQueries ?? 1
-        let offset = keys &- queries &+ 1
         var query = rows.lowerBound % queries
         let lanes = F8(0, 1, 2, 3, 4, 5, 6, 7)
         // Keys below `visible` are full blocks, then a masked block of `visible & 7` keys.
@@ -50,7 +49,7 @@ public enum VectorKernels {
             while first < rows.upperBound {
                 let count = Swift.min(8, rows.upperBound &- first)
                 for i in 0..<count {
-                    let visible = causalQueries == nil ? keys : Swift.min(keys, Swift.max(0, query &+ offset))
+                    let visible = visibleKeys(query: query, keys: keys, causalQueries: causalQueries)
                     query &+= 1
                     if query == queries { query = 0 }
                     let xr = x + (first &+ i) &* keys
@@ -103,9 +102,13 @@ public enum VectorKernels {
         return larger(b, F8(b[1], b[0], b[3], b[2], b[5], b[4], b[7], b[6]))
     }
 
-    /// Lane-wise maximum in the form x86's max instruction computes (`b > a ? b : a`).
+    /// The keys a row may see: all of them, or under a causal mask with `causalQueries` rows per
+    /// block those up to its query index, offset so the last query sees every key.
     @_transparent
-    static func larger(_ a: F8, _ b: F8) -> F8 { a.replacing(with: b, where: b .> a) }
+    static func visibleKeys(query: Int, keys: Int, causalQueries: Int?) -> Int {
+        guard let queries = causalQueries else { return keys }
+        return Swift.min(keys, Swift.max(0, query &+ keys &- queries &+ 1))
+    }
 
     @inline(__always)
     static func softmaxRow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, keys: Int, visible: Int,
