@@ -32,11 +32,7 @@ public enum Parallel {
         let parts = Swift.min(requested, count, WorkerPool.maxParts)
         if parts <= 1 { if count > 0 { body(0..<count) }; return }
         withoutActuallyEscaping(body) { body in
-            let job = RangeJob(count: count, parts: parts, body: body)
-            // One thread: in order on the caller, without waking workers started earlier.
-            if threads == 1 { for part in 0..<parts { job.run(part: part) } } else {
-                WorkerPool.shared.run(job, threads: Swift.min(threads, parts))
-            }
+            WorkerPool.shared.run(RangeJob(count: count, parts: parts, body: body), threads: Swift.min(threads, parts))
         }
     }
 }
@@ -84,8 +80,10 @@ final class WorkerPool: @unchecked Sendable {
     static let maxParts = 128
 
     /// Runs every part of `job` on the caller and threads − 1 workers; returns when all are done.
+    /// With one thread, or while the pool is busy, the caller runs the parts in order, without
+    /// waking workers started earlier.
     func run(_ job: RangeJob, threads: Int) {
-        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+        guard threads > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             for part in 0..<job.parts { job.run(part: part) }
             return
         }
