@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fits the rational approximation of erf used by FastMath.gelu (Sources/TesseraTensor/FastMath.swift):
+"""Fits the rational approximation of erf used by FastMath.gelu (Sources/TesseraKernels/FastMath.swift):
 
     erf(t) ≈ t · P(t²) / Q(t²)  on |t| ≤ 4 (erf(4) rounds to 1 in float32, so t is clamped there),
 

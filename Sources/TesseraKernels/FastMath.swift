@@ -8,21 +8,31 @@ public enum FastMath {
     public static func exp(_ input: F8) -> F8 {
         var x = input
         x.replace(with: 88.0, where: x .> 88.0)
-        x.replace(with: -87.33654, where: x .< -87.33654)
-        // n = round(x / ln 2) by the 1.5·2^23 trick (no SSE4 rounding needed); its low mantissa
-        // bits then hold n itself.
-        let magic: Float = 12582912.0
+        x.replace(with: expLowest, where: x .< expLowest)
+        return expInRange(x)
+    }
+
+    /// The lowest input whose exp is a normal float; `expInRange` needs inputs at or above it.
+    @inlinable public static var expLowest: Float { -87.33654 }
+
+    /// exp(x) for x in [expLowest, 88]; lanes outside that range get meaningless values, which
+    /// callers clamp beforehand (`exp`) or replace afterwards (`expOrZero`).
+    @_transparent
+    public static func expInRange(_ x: F8) -> F8 {
+        // n = round(x / ln 2) by adding 1.5·2^23 + 127 (no SSE4 rounding needed): the low mantissa
+        // bits of the sum then hold n + 127, the biased exponent of 2^n, and shifting them into place
+        // drops every other bit.
+        let magic: Float = 12582912.0 + 127
         let t = muladd(x, F8(repeating: 1.44269504088896341), F8(repeating: magic))
         let n = t - magic
         let r = muladd(n, F8(repeating: 2.12194440e-4), muladd(n, F8(repeating: -0.693359375), x))
-        var p = F8(repeating: 1.9875691500e-4)
-        p = muladd(p, r, F8(repeating: 1.3981999507e-3))
-        p = muladd(p, r, F8(repeating: 8.3334519073e-3))
-        p = muladd(p, r, F8(repeating: 4.1665795894e-2))
-        p = muladd(p, r, F8(repeating: 1.6666665459e-1))
-        p = muladd(p, r, F8(repeating: 5.0000001201e-1))
-        p = muladd(p, r * r, r + 1)
-        let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        // exp(r) ≈ 1 + r + r²·((c2 + c3·r) + r²·(c4 + c5·r)) by Estrin's scheme (the two pairs are
+        // independent, so the chain of dependent operations is shorter than Horner's), with
+        // coefficients from recipes/fit-exp.py: worst relative error 2.1e-7 over [-87.3, 88].
+        let r2 = r * r
+        let p = muladd(r2, muladd(r2, muladd(r, F8(repeating: 8.3124889061e-3), F8(repeating: 4.1890054941e-2)),
+                                  muladd(r, F8(repeating: 1.6667114198e-1), F8(repeating: 4.9999231100e-1))), r + 1)
+        let bits = unsafeBitCast(t, to: SIMD8<Int32>.self) &<< 23
         return p * unsafeBitCast(bits, to: F8.self)
     }
 
@@ -65,9 +75,11 @@ public enum FastMath {
     @_transparent
     public static func geluDerivative(_ x: F8) -> F8 { normalCDF(x) + x * exp(-0.5 * x * x) * 0.3989422804014327 }
 
-    /// exp(x), and exactly 0 where x is −∞ (masked entries).
+    /// exp(x) for x ≤ 0 (scores minus their maximum, log-probabilities), exactly 0 below
+    /// `expLowest` and at −∞ (masked entries); NaN stays NaN. One compare and one select instead
+    /// of `exp`'s two clamps and a test for −∞.
     @_transparent
-    public static func expOrZero(_ x: F8) -> F8 { exp(x).replacing(with: 0, where: x .== -.infinity) }
+    public static func expOrZero(_ x: F8) -> F8 { expInRange(x).replacing(with: 0, where: x .< expLowest) }
 
     @inlinable @inline(__always)
     public static func relu(_ x: F8) -> F8 { x.replacing(with: 0, where: x .< 0) }
@@ -76,14 +88,26 @@ public enum FastMath {
     @inlinable @inline(__always)
     public static func reluGradient(_ x: F8, _ dy: F8) -> F8 { dy.replacing(with: 0, where: x .<= 0) }
 
-    /// Horizontal sum in a fixed lane order (deterministic).
-    @inlinable @inline(__always)
-    public static func sum(_ v: F8) -> Float {
-        ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]))
+    /// The sum of v's lanes, in every lane, in a fixed order (deterministic): neighbours swapped and
+    /// added, then pairs, then halves. Addition commutes exactly, so every lane gets the same bits.
+    @_transparent
+    public static func sumAcross(_ v: F8) -> F8 {
+        let a = v + F8(v[1], v[0], v[3], v[2], v[5], v[4], v[7], v[6])
+        let b = a + F8(a[2], a[3], a[0], a[1], a[6], a[7], a[4], a[5])
+        return b + F8(lowHalf: b.highHalf, highHalf: b.lowHalf)
     }
 
-    @inlinable @inline(__always)
-    public static func max(_ v: F8) -> Float {
-        Swift.max(Swift.max(Swift.max(v[0], v[4]), Swift.max(v[1], v[5])), Swift.max(Swift.max(v[2], v[6]), Swift.max(v[3], v[7])))
+    /// The maximum of v's lanes, in every lane.
+    @_transparent
+    public static func maxAcross(_ v: F8) -> F8 {
+        let a = larger(v, F8(lowHalf: v.highHalf, highHalf: v.lowHalf))
+        let b = larger(a, F8(a[2], a[3], a[0], a[1], a[6], a[7], a[4], a[5]))
+        return larger(b, F8(b[1], b[0], b[3], b[2], b[5], b[4], b[7], b[6]))
     }
+
+    @_transparent
+    public static func sum(_ v: F8) -> Float { sumAcross(v)[0] }
+
+    @_transparent
+    public static func max(_ v: F8) -> Float { maxAcross(v)[0] }
 }

@@ -57,7 +57,7 @@ public enum VectorKernels {
                     var j = 0
                     while j &+ 8 <= visible { m = larger(m, load8(xr + j, 8)); j &+= 8 }
                     if j < visible { m = larger(m, maskedBlock(xr + j, visible)) }
-                    m = maxAcross(m)
+                    m = FastMath.maxAcross(m)
                     perRow[i] = m
                     // A row whose visible scores are all −∞ becomes zeros, like a row that sees no key.
                     visibles[i] = m[0] == -.infinity ? 0 : visible
@@ -92,14 +92,6 @@ public enum VectorKernels {
             }
         }
         }
-    }
-
-    /// The maximum of v's lanes, in every lane: halves swapped, then pairs, then neighbours.
-    @_transparent
-    static func maxAcross(_ v: F8) -> F8 {
-        let a = larger(v, F8(lowHalf: v.highHalf, highHalf: v.lowHalf))
-        let b = larger(a, F8(a[2], a[3], a[0], a[1], a[6], a[7], a[4], a[5]))
-        return larger(b, F8(b[1], b[0], b[3], b[2], b[5], b[4], b[7], b[6]))
     }
 
     /// The keys a row may see: all of them, or under a causal mask with `causalQueries` rows per

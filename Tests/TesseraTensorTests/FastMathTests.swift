@@ -22,6 +22,14 @@ import Testing
         #expect(worstError(-87, 88, relative: true, FastMath.exp, Foundation.exp) < 4e-7)
     }
 
+    /// Softmax's exp: accurate on the scores it sees, exactly 0 below the normal range and at −∞,
+    /// and NaN where the score is NaN, so a broken row shows.
+    @Test func expOrZero() {
+        #expect(worstError(-87, 0, relative: true, FastMath.expOrZero, Foundation.exp) < 4e-7)
+        let edges = FastMath.expOrZero(F8(-87.4, -100, -1e30, -.infinity, .nan, 0, -87.3, -1))
+        #expect((0..<4).allSatisfy { edges[$0] == 0 } && edges[4].isNaN && edges[5] == 1 && edges[6] > 0)
+    }
+
     @Test func erfIsWithinHalfAMillionth() {
         #expect(worstError(-8, 8, relative: false, FastMath.erf, Foundation.erf) < 5e-7)
     }
