@@ -97,6 +97,19 @@ public enum FastMath {
         return b + F8(lowHalf: b.highHalf, highHalf: b.lowHalf)
     }
 
+    /// Lane i holds the sum of rows[i]'s lanes, with the bits of `sumAcross(rows[i])`: the same
+    /// additions, done for eight vectors at once by a tree of shuffles.
+    @_transparent
+    public static func rowSums(_ rows: InlineArray<8, F8>) -> F8 {
+        // Lanes (0, 1, 4, 5) of the result hold a's neighbour sums, lanes (2, 3, 6, 7) b's.
+        @_transparent func neighbourSums(_ a: F8, _ b: F8) -> F8 {
+            F8(a[0], a[2], b[0], b[2], a[4], a[6], b[4], b[6]) + F8(a[1], a[3], b[1], b[3], a[5], a[7], b[5], b[7])
+        }
+        let low = neighbourSums(neighbourSums(rows[0], rows[1]), neighbourSums(rows[2], rows[3]))
+        let high = neighbourSums(neighbourSums(rows[4], rows[5]), neighbourSums(rows[6], rows[7]))
+        return F8(lowHalf: low.lowHalf, highHalf: high.lowHalf) + F8(lowHalf: low.highHalf, highHalf: high.highHalf)
+    }
+
     /// The maximum of v's lanes, in every lane.
     @_transparent
     public static func maxAcross(_ v: F8) -> F8 {

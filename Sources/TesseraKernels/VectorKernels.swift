@@ -10,7 +10,7 @@ public enum VectorKernels {
     /// Hidden keys get probability 0; a row with no visible key becomes all zeros.
     public static func softmaxRows(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Range<Int>, keys: Int,
                                    causalQueries: Int?, padding: UnsafePointer<Int32>?, rowsPerPaddingRow: Int) {
-        if keys <= 256 && padding == nil { return softmaxRowGroups(x, into: y, rows: rows, keys: keys, causalQueries: causalQueries) }
+        if keys <= 256 && padding == nil { return softmaxShortRows(x, into: y, rows: rows, keys: keys, causalQueries: causalQueries) }
         // Query and padding-row indices advance with r, so no row pays an integer division.
         let queries = causalQueries ?? 1
         var query = rows.lowerBound % queries
@@ -27,71 +27,95 @@ public enum VectorKernels {
     }
 
     /// `softmaxRows` for rows of at most 256 keys without padding flags (the decoder's causal
-    /// self-attention, routers). One row at a time, a short row's exps waited on its maximum and
-    /// the next row on its division, so each row's latency, not its work, set the pace. Here eight
-    /// rows go through three passes (maxima; exps and sums; scaling) and each pass's rows are
-    /// independent: causal rows of 32 keys ran 1.14–1.30× faster (kernel-bench). Long rows keep one
-    /// row at a time, which stays in L1 through its passes.
-    static func softmaxRowGroups(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Range<Int>, keys: Int,
+    /// self-attention, routers). Eight consecutive rows whose visible keys end in the same whole block
+    /// go through `softmaxEightRows` together; other rows go one at a time.
+    static func softmaxShortRows(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Range<Int>, keys: Int,
                                  causalQueries: Int?) {
         let queries = causalQueries ?? 1
+        // Under a causal mask row i of a group sees one key more than row i − 1 (within a block of queries).
+        let step = causalQueries == nil ? 0 : 1
         var query = rows.lowerBound % queries
-        let lanes = F8(0, 1, 2, 3, 4, 5, 6, 7)
-        // Keys below `visible` are full blocks, then a masked block of `visible & 7` keys.
-        @_transparent func maskedBlock(_ p: UnsafePointer<Float>, _ visible: Int) -> F8 {
-            load8(p, Swift.min(8, keys &- visible & ~7), fill: -.infinity)
-                .replacing(with: -.infinity, where: lanes .>= Float(visible & 7))
-        }
-        // Per row of the group: its visible keys, and its maximum, then 1/sum, in every lane.
-        withUnsafeTemporaryAllocation(of: F8.self, capacity: 8) { perRow in
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 8) { visibles in
-            var first = rows.lowerBound
-            while first < rows.upperBound {
-                let count = Swift.min(8, rows.upperBound &- first)
-                for i in 0..<count {
-                    let visible = visibleKeys(query: query, keys: keys, causalQueries: causalQueries)
-                    query &+= 1
-                    if query == queries { query = 0 }
-                    let xr = x + (first &+ i) &* keys
-                    var m = F8(repeating: -.infinity)
-                    var j = 0
-                    while j &+ 8 <= visible { m = larger(m, load8(xr + j, 8)); j &+= 8 }
-                    if j < visible { m = larger(m, maskedBlock(xr + j, visible)) }
-                    m = FastMath.maxAcross(m)
-                    perRow[i] = m
-                    // A row whose visible scores are all −∞ becomes zeros, like a row that sees no key.
-                    visibles[i] = m[0] == -.infinity ? 0 : visible
-                }
-                for i in 0..<count {
-                    let (visible, xr, yr) = (visibles[i], x + (first &+ i) &* keys, y + (first &+ i) &* keys)
-                    let m = perRow[i]
-                    var sum = F8()
-                    var j = 0
-                    while j &+ 8 <= visible {
-                        let e = FastMath.expOrZero(load8(xr + j, 8) - m)
-                        store8(e, yr + j, 8)
-                        sum += e
-                        j &+= 8
-                    }
-                    if j < visible {
-                        let e = FastMath.expOrZero(maskedBlock(xr + j, visible) - m)
-                        store8(e, yr + j, Swift.min(8, keys &- j))
-                        sum += e
-                    }
-                    let total = FastMath.sum(sum)
-                    perRow[i] = F8(repeating: total > 0 ? 1 / total : 0)
-                }
-                for i in 0..<count {
-                    let yr = y + (first &+ i) &* keys
-                    let span = Swift.min(keys, (visibles[i] &+ 7) & ~7)
-                    let inv = perRow[i]
-                    forLanes(span) { j, l in store8(load8(yr + j, l) * inv, yr + j, l) }
-                    if span < keys { forLanes(span..<keys) { j, l in store8(F8(), yr + j, l) } }
-                }
-                first &+= count
+        var r = rows.lowerBound
+        while r < rows.upperBound {
+            let first = visibleKeys(query: query, keys: keys, causalQueries: causalQueries)
+            let blocks = (first &+ 7) &>> 3
+            let last = Swift.min(keys, first &+ 7 &* step)
+            if r &+ 8 <= rows.upperBound && first > 0 && (step == 0 || query &+ 7 < queries) && (last &+ 7) &>> 3 == blocks
+                && 8 &* blocks <= keys
+                && softmaxEightRows(x + r &* keys, into: y + r &* keys, keys: keys, blocks: blocks, firstVisible: first, step: step) {
+                r &+= 8
+                query = (query &+ 8) % queries
+                continue
             }
+            softmaxRow(x + r &* keys, into: y + r &* keys, keys: keys, visible: first, padding: nil)
+            r &+= 1
+            query &+= 1
+            if query == queries { query = 0 }
         }
+    }
+
+    /// Softmax over eight consecutive rows of `keys` scores, where row i sees firstVisible + step·i
+    /// keys, all ending in block `blocks − 1`, a whole block (8·blocks ≤ keys). Returns false, having
+    /// written nothing, when a row's visible scores are all −∞; those rows take `softmaxRow`.
+    ///
+    /// Why eight rows at once: a causal row of 32 keys is about 2.5 blocks, and row by row its loop
+    /// control and setup took more instructions than its exps (docs/tensor-engine.md). Here each
+    /// pass (maxima, exps, scaling) walks the blocks with the eight rows inside, so its loop runs
+    /// once per group; only the last block is masked; the eight sums reduce in one shuffle tree.
+    @inline(__always)
+    static func softmaxEightRows(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, keys: Int, blocks: Int,
+                                 firstVisible: Int, step: Int) -> Bool {
+        let lastStart = 8 &* (blocks &- 1)
+        // Maxima: blocks before the last are fully visible; the last hides lanes past each row's keys.
+        var maxima = InlineArray<8, F8>(repeating: F8(repeating: -.infinity))
+        var j = 0
+        while j < lastStart {
+            for i in 0..<8 { maxima[i] = larger(maxima[i], load8(x + (i &* keys &+ j), 8)) }
+            j &+= 8
         }
+        let lanesPastFirst = F8(0, 1, 2, 3, 4, 5, 6, 7) - Float(firstVisible &- lastStart)
+        var shown = InlineArray<8, SIMD8<Int32>>(repeating: SIMD8<Int32>())
+        for i in 0..<8 {
+            let hidden = lanesPastFirst .>= Float(i &* step)
+            shown[i] = unsafeBitCast(.!hidden, to: SIMD8<Int32>.self)
+            let last = load8(x + (i &* keys &+ lastStart), 8).replacing(with: -.infinity, where: hidden)
+            maxima[i] = FastMath.maxAcross(larger(maxima[i], last))
+            if maxima[i][0] == -.infinity { return false }
+        }
+        // Exps, stored unscaled, and their sums; hidden lanes of the last block become 0.
+        var sums = InlineArray<8, F8>(repeating: F8())
+        j = 0
+        while j < lastStart {
+            for i in 0..<8 {
+                let e = FastMath.expOrZero(load8(x + (i &* keys &+ j), 8) - maxima[i])
+                store8(e, y + (i &* keys &+ j), 8)
+                sums[i] += e
+            }
+            j &+= 8
+        }
+        for i in 0..<8 {
+            let exps = unsafeBitCast(FastMath.expOrZero(load8(x + (i &* keys &+ j), 8) - maxima[i]), to: SIMD8<Int32>.self)
+            let e = unsafeBitCast(exps & shown[i], to: F8.self)
+            store8(e, y + (i &* keys &+ j), 8)
+            sums[i] += e
+        }
+        // Scaling by 1/sum, then zeros past the last visible block.
+        let inverses = 1 / FastMath.rowSums(sums)
+        var scales = InlineArray<8, F8>(repeating: F8())
+        for i in 0..<8 { scales[i] = F8(repeating: inverses[i]) }
+        j = 0
+        while j <= lastStart {
+            for i in 0..<8 { let p = y + (i &* keys &+ j); store8(load8(p, 8) * scales[i], p, 8) }
+            j &+= 8
+        }
+        while j &+ 8 <= keys {
+            for i in 0..<8 { store8(F8(), y + (i &* keys &+ j), 8) }
+            j &+= 8
+        }
+        if j < keys {
+            for i in 0..<8 { store8(F8(), y + (i &* keys &+ j), keys &- j) }
+        }
+        return true
     }
 
     /// The keys a row may see: all of them, or under a causal mask with `causalQueries` rows per

@@ -30,6 +30,16 @@ import Testing
         #expect((0..<4).allSatisfy { edges[$0] == 0 } && edges[4].isNaN && edges[5] == 1 && edges[6] > 0)
     }
 
+    /// The eight-row sum tree adds in `sumAcross`'s order, so both give the same bits.
+    @Test func rowSumsAddLikeSumAcross() {
+        var rng = SplitMix64(seed: 3)
+        var rows = InlineArray<8, F8>(repeating: F8())
+        for i in 0..<8 { rows[i] = F8((0..<8).map { _ in rng.nextFloat() * 200 - 100 }) }
+        let sums = FastMath.rowSums(rows)
+        #expect((0..<8).allSatisfy { sums[$0].bitPattern == FastMath.sumAcross(rows[$0])[$0].bitPattern })
+        #expect((0..<8).allSatisfy { FastMath.sumAcross(rows[$0]) == F8(repeating: FastMath.sum(rows[$0])) })
+    }
+
     @Test func erfIsWithinHalfAMillionth() {
         #expect(worstError(-8, 8, relative: false, FastMath.erf, Foundation.erf) < 5e-7)
     }

@@ -6,7 +6,8 @@ import Testing
 /// against naive Double references, at sizes off the 8-lane blocks. The builds are called directly,
 /// so the process-wide choice is never switched under other tests.
 @Suite struct KernelBuildTests {
-    func worstError(_ a: [Float], _ b: [Double]) -> Double { zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0 }
+    /// Largest absolute difference; NaN counts as infinitely wrong (`max` would skip it).
+    func worstError(_ a: [Float], _ b: [Double]) -> Double { zip(a, b).map { $0.isNaN ? .infinity : abs(Double($0) - $1) }.max() ?? 0 }
 
     @Test func bothBuildsAreListedWhereTheCPUHasAVX2() {
         #expect(KernelBuild.available.first == .portable)
@@ -16,20 +17,30 @@ import Testing
     /// Which keys the rows of `maskedSoftmax` hide (rows without padding flags take a separate path).
     enum SoftmaxMask: CaseIterable { case causalAndPadding, causal, padding, none }
 
-    /// Rows of 5 keys (under one block) and of 37: causal rows whose first queries see no key,
-    /// padded keys, each mask alone and neither; x into y and in place.
+    /// Scores for `maskedSoftmax`: random, plus a row of −∞ (row 50), a −∞ score and a score whose
+    /// exp relative to its row's maximum is below the normal floats.
+    func scores(rows: Int, keys: Int) -> [Float] {
+        var x = randomValues(rows * keys, seed: 1, scale: 6)
+        for j in 0..<keys { x[50 * keys + j] = -.infinity }
+        x[60 * keys] = -.infinity
+        x[61 * keys + 1] = -100
+        return x
+    }
+
+    /// Rows of 5 keys (under one block), 32 (whole blocks) and 37: causal rows whose first queries
+    /// see no key, padded keys, each mask alone and neither; x into y and in place.
     @Test(arguments: KernelBuild.available, SoftmaxMask.allCases)
     func maskedSoftmax(build: KernelBuild, mask: SoftmaxMask) {
-        for keys in [5, 37] {
+        for keys in [5, 32, 37] {
             let (queries, rows) = (41, 82)
             let causal = mask == .causal || mask == .causalAndPadding, padded = mask == .padding || mask == .causalAndPadding
-            let x = randomValues(rows * keys, seed: 1, scale: 6)
+            let x = scores(rows: rows, keys: keys)
             let padding: [Int32] = (0..<(2 * keys)).map { padded && $0 % 7 == 3 ? 1 : 0 }
             var reference = [Double](repeating: 0, count: rows * keys)
             for r in 0..<rows {
                 let visible = causal ? min(keys, max(0, r % queries + keys - queries + 1)) : keys
                 let seen = (0..<keys).filter { $0 < visible && padding[r / queries * keys + $0] == 0 }
-                guard let m = seen.map({ Double(x[r * keys + $0]) }).max() else { continue }
+                guard let m = seen.map({ Double(x[r * keys + $0]) }).max(), m > -.infinity else { continue }
                 let total = seen.reduce(0.0) { $0 + Foundation.exp(Double(x[r * keys + $1]) - m) }
                 for j in seen { reference[r * keys + j] = Foundation.exp(Double(x[r * keys + j]) - m) / total }
             }
@@ -51,6 +62,24 @@ import Testing
             }
             #expect(worstError(y, reference) < 1e-6, "\(build), \(mask), \(keys) keys: x into y")
             #expect(inPlace.map(\.bitPattern) == y.map(\.bitPattern), "\(build), \(mask), \(keys) keys: in one range, in place")
+        }
+    }
+
+    /// Rows without padding flags go eight at a time where they can; with flags that hide nothing
+    /// they go one at a time. Both must give the same bits.
+    @Test(arguments: KernelBuild.available, [true, false])
+    func shortRowsMatchTheRowPath(build: KernelBuild, causal: Bool) {
+        for keys in [16, 32, 37] {
+            let (queries, rows) = (41, 82)
+            let x = scores(rows: rows, keys: keys), noFlags = [Int32](repeating: 0, count: 2 * keys)
+            func softmax(_ padding: UnsafePointer<Int32>?) -> [Float] {
+                var y = [Float](repeating: .nan, count: rows * keys)
+                Vector.softmaxRows(x, into: &y, rows: 0..<rows, keys: keys, causalQueries: causal ? queries : nil, padding: padding,
+                                   rowsPerPaddingRow: queries, build: build)
+                return y
+            }
+            let grouped = softmax(nil), single = noFlags.withUnsafeBufferPointer { softmax($0.baseAddress) }
+            #expect(grouped.map(\.bitPattern) == single.map(\.bitPattern), "\(build), causal \(causal), \(keys) keys")
         }
     }
 
