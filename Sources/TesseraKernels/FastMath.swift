@@ -20,8 +20,8 @@ public enum FastMath {
     @_transparent
     public static func expInRange(_ x: F8) -> F8 {
         // n = round(x / ln 2) by adding 1.5·2^23 + 127 (no SSE4 rounding needed): the low mantissa
-        // bits of the sum then hold n + 127, the biased exponent of 2^n, and shifting them into place
-        // drops every other bit.
+        // bits of the sum then hold n + 127, the biased exponent of 2^n, and a shift by 23 moves them
+        // into the exponent field and every other bit of the sum out.
         let magic: Float = 12582912.0 + 127
         let t = muladd(x, F8(repeating: 1.44269504088896341), F8(repeating: magic))
         let n = t - magic
@@ -76,8 +76,8 @@ public enum FastMath {
     public static func geluDerivative(_ x: F8) -> F8 { normalCDF(x) + x * exp(-0.5 * x * x) * 0.3989422804014327 }
 
     /// exp(x) for x ≤ 0 (scores minus their maximum, log-probabilities), exactly 0 below
-    /// `expLowest` and at −∞ (masked entries); NaN stays NaN. One compare and one select instead
-    /// of `exp`'s two clamps and a test for −∞.
+    /// `expLowest` and at −∞ (masked entries); NaN stays NaN. With no input above 0 there is
+    /// nothing to clamp, so one compare and one select cover both ends.
     @_transparent
     public static func expOrZero(_ x: F8) -> F8 { expInRange(x).replacing(with: 0, where: x .< expLowest) }
 
