@@ -10,11 +10,14 @@ dense sweep of [-87.3, 88]. Degree 3 gives 2.1e-7 there; degree 4 gives 1.2e-7, 
 higher degree, because float32 rounding then dominates.
 usage: python3 recipes/fit-exp.py [degree]   (needs numpy)
 """
-import sys
+import argparse
 
 import numpy as np
 
-DEGREE = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+parser = argparse.ArgumentParser(description="Fits the polynomial of FastMath.expInRange.")
+parser.add_argument("degree", nargs="?", type=int, default=3, choices=range(1, 9), metavar="degree",
+                    help="degree of P, 1–8 (default 3)")
+DEGREE = parser.parse_args().degree
 HALF_LN2 = np.log(2) / 2
 r = np.linspace(-HALF_LN2, HALF_LN2, 20001)
 r = r[r != 0]

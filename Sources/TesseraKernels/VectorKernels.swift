@@ -108,13 +108,7 @@ public enum VectorKernels {
             for i in 0..<8 { let p = y + (i &* keys &+ j); store8(load8(p, 8) * scales[i], p, 8) }
             j &+= 8
         }
-        while j &+ 8 <= keys {
-            for i in 0..<8 { store8(F8(), y + (i &* keys &+ j), 8) }
-            j &+= 8
-        }
-        if j < keys {
-            for i in 0..<8 { store8(F8(), y + (i &* keys &+ j), keys &- j) }
-        }
+        forLanes(j..<keys) { j, l in for i in 0..<8 { store8(F8(), y + (i &* keys &+ j), l) } }
         return true
     }
 
