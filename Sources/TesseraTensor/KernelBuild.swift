@@ -26,19 +26,10 @@ public enum KernelBuild: String, Sendable, CaseIterable {
         return build
     }()
 
-    /// The instruction-set extensions `-target-cpu haswell` lets the compiler use, as Linux names
-    /// them in /proc/cpuinfo (which lists AVX only when the kernel saves its registers).
+    /// The instruction-set extensions `-target-cpu haswell` lets the compiler use.
     private static let haswellFeatures: Set<Substring> = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm", "popcnt", "sse4_2"]
 
-    private static var cpuRunsHaswellCode: Bool {
-        #if arch(x86_64) && os(Linux)
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
-        return haswellFeatures.isSubset(of: Set(flags.split(separator: " ")))
-        #else
-        return false
-        #endif
-    }
+    private static var cpuRunsHaswellCode: Bool { haswellFeatures.isSubset(of: CPUFeatures.flags) }
 }
 
 /// Calls into a build of `VectorKernels`, the active one unless tests name another; each entry

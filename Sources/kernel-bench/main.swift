@@ -11,6 +11,7 @@ import Foundation
 import TesseraNN
 import TesseraTensor
 
+BLASCore.useBestCore()
 let runs = max(3, CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 5)
 let requested = Set(CommandLine.arguments.dropFirst(2))
 func wants(_ section: String) -> Bool { requested.isEmpty || requested.contains(section) }
@@ -62,7 +63,7 @@ do {
     x.deallocate(); y.deallocate()
 }
 print("# kernel-bench: \(runs) runs per figure, \(Parallel.threads) threads (the engine's; raw OpenBLAS baselines get as many), "
-      + "shared noisy machine\n")
+      + "shared noisy machine; \(Engine.summary)\n")
 
 // MARK: GEMM
 

@@ -12,6 +12,7 @@ import TesseraModels
 import TesseraNN
 import TesseraTensor
 
+BLASCore.useBestCore()
 let arguments = Array(CommandLine.arguments.dropFirst())
 let mode = arguments.first ?? "all"
 let runs = max(3, arguments.dropFirst().first.flatMap { Int($0) } ?? 3)
@@ -41,7 +42,7 @@ func sentence(_ rng: inout SplitMix64) -> [Int32] {
     (0..<(20 + Int(rng.next() % 11))).map { _ in Int32(10 + rng.next() % 7990) }
 }
 
-print("# model-bench: \(runs) runs, \(Parallel.threads) threads; shared machine, figures are noisy\n")
+print("# model-bench: \(runs) runs; shared machine, figures are noisy; \(Engine.summary)\n")
 
 if mode != "translate" {
     // Fill a batch fairseq-style: sentences while rows × longest side ≤ 4096 tokens.

@@ -9,6 +9,7 @@ import TesseraModels
 import TesseraNN
 import TesseraTensor
 
+BLASCore.useBestCore()
 let runs = max(3, CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 3)
 let tokens = 4096
 var config = TransformerConfig(vocabularySize: 8000)
@@ -47,7 +48,7 @@ func step(_ index: Int) -> (seconds: Double, steps: Double, dropped: Double) {
     return (seconds, statistic(".moe.steps_per_token", 1), statistic(".moe.dropped", 0))
 }
 
-print("# moe-bench: \(runs) runs, T = \(tokens) tokens, d = 256, ffn = 1024, \(Parallel.threads) threads")
+print("# moe-bench: \(runs) runs, T = \(tokens) tokens, d = 256, ffn = 1024; \(Engine.summary)")
 print("# shared, noisy machine: compare ratios (same run), not absolute times\n")
 for i in layers.indices { _ = step(i) }  // warm-up: arenas grow to their high-water mark
 var times = [[Double]](repeating: [], count: layers.count)

@@ -56,7 +56,7 @@ enum TrainCommand: Command {
         let reporter = try ProgressReporter(logPath: recipe.schedule.saveDirectory + "/train.jsonl")
         let trainer = try Trainer(recipe: recipe, reporter: reporter, resume: options.has("--resume"))
         reporter.line("model: \(trainer.model.parameterCount) parameters; \(recipe.data.languages.count) languages; "
-                      + "kernels: \(KernelBuild.active.rawValue), \(Parallel.threads) threads")
+                      + Engine.summary)
         signal(SIGINT) { _ in
             // A second Ctrl-C leaves at once, without saving.
             if interruptRequested != 0 { _exit(130) }

@@ -3,6 +3,7 @@ import TesseraData
 import TesseraDecoding
 import TesseraIO
 import TesseraModels
+import TesseraTensor
 import TesseraText
 import TesseraTranslation
 
@@ -60,6 +61,8 @@ enum TranslateCommand: Command {
             Direction(source: try knownLanguage(options.required("--src"), translator, "--src"), target: try knownLanguage(target, translator, "--tgt"))
         }
 
+        // After the checks above, so that a refused command prints its one error line only.
+        printError("translate: \(translator.model.parameterCount) parameters, beam \(search.beam); \(Engine.summary)")
         let reader = LineReader(standardInputNamed: "<stdin>")
         let writer = LineWriter()
         // Empty TSV lines have no direction and give empty output lines.

@@ -1,4 +1,6 @@
 import Foundation
+import TesseraMetrics
+import TesseraTensor
 
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +23,8 @@ let topUsage = """
     commands:
     \(commands.map { "  \($0.name.padding(toLength: 11, withPad: " ", startingAt: 0))\($0.summary)" }.joined(separator: "\n"))
 
-    Run `tessera <command> --help` for a command's options.
+    Run `tessera <command> --help` for a command's options; `tessera --version`
+    names the version, the vector kernels and the BLAS core in use.
     """
 
 func main() -> Int32 {
@@ -32,6 +35,10 @@ func main() -> Int32 {
     }
     if name == "--help" || name == "-h" || name == "help" {
         print(topUsage)
+        return 0
+    }
+    if name == "--version" {
+        print("\(scorerVersion); \(Engine.summary)")
         return 0
     }
     guard let command = commands.first(where: { $0.name == name }) else {
@@ -54,4 +61,5 @@ func main() -> Int32 {
     }
 }
 
+BLASCore.useBestCore()
 exit(main())

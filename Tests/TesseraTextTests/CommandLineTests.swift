@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TesseraTensor
 
 @Suite struct CommandLineTests {
     @Test func unknownCommandAndOptionExitWithUsage() throws {
@@ -60,5 +61,32 @@ import Testing
         let missing = try TestSupport.tessera(["normalize", "-i", directory.appendingPathComponent("nope").path])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("nope: cannot open"))
+    }
+}
+
+/// The BLAS core the `tessera` binary runs on, as `--version` names it.
+@Suite struct BLASCoreCommandTests {
+    func core(_ environment: [String: String?]) throws -> String {
+        let output = try TestSupport.tessera(["--version"], environment: environment)
+        #expect(output.status == 0, "\(output.stderr)")
+        let summary = try #require(output.text.split(separator: "BLAS: OpenBLAS ").last)
+        return String(summary.split(whereSeparator: { $0 == " " || $0 == "," })[1])
+    }
+
+    /// Fails where the binary runs on a core below what this CPU supports (capped at AVX2: above
+    /// it OpenBLAS's own pick stands), as Debian's OpenBLAS 0.3.21 did on recent Xeons.
+    @Test func productsRunOnTheBestCoreThisCPUSupports() throws {
+        let name = try core(["OPENBLAS_CORETYPE": nil, "TESSERA_BLAS_CORE": nil])
+        let tier = try #require(BLASCore.tier(ofCore: name), "unknown core \(name)")
+        let best = BLASCore.bestCore(cpuFlags: CPUFeatures.flags)?.tier ?? .generic
+        #expect(tier >= min(best, .avx2), "\(name) on a CPU that runs \(best) kernels")
+    }
+
+    /// TESSERA_BLAS_CORE goes through the same re-execution and check product as a correction.
+    @Test(.enabled(if: (BLASCore.bestCore(cpuFlags: CPUFeatures.flags)?.tier ?? .generic) >= .avx))
+    func aRequestedCoreIsUsedAndNamed() throws {
+        let output = try TestSupport.tessera(["--version"], environment: ["OPENBLAS_CORETYPE": nil, "TESSERA_BLAS_CORE": "Sandybridge"])
+        #expect(output.text.contains(" Sandybridge (TESSERA_BLAS_CORE; OpenBLAS picked"), "\(output.text)")
+        #expect(!output.text.contains("TESSERA_BLAS_HANDOVER"))
     }
 }

@@ -23,11 +23,18 @@ enum TestSupport {
         var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    /// Runs `tessera` with `arguments`, feeding `input` on stdin.
-    static func tessera(_ arguments: [String], input: Data = Data(), in directory: URL? = nil) throws -> Output {
+    /// Runs `tessera` with `arguments`, feeding `input` on stdin; `environment` changes the
+    /// test's own environment (a nil value removes the variable).
+    static func tessera(_ arguments: [String], input: Data = Data(), in directory: URL? = nil,
+                        environment: [String: String?] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = tesseraBinary
         process.arguments = arguments
+        if !environment.isEmpty {
+            var merged = ProcessInfo.processInfo.environment
+            for (key, value) in environment { merged[key] = value }
+            process.environment = merged
+        }
         if let directory { process.currentDirectoryURL = directory }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin

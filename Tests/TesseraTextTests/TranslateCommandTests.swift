@@ -67,12 +67,13 @@ import TesseraTensor
         let invalid = try TestSupport.tessera(["translate", "--model", model, "--src", "de", "--tgt", "en", "--beam", "1",
                                                "--max-len-b", "3"], input: input)
         #expect(invalid.status == 1)
-        #expect(invalid.stderr == "tessera translate: <stdin>:3: invalid UTF-8\n")
+        #expect(invalid.stderr.hasPrefix("translate: "), "a first line names the engine: \(invalid.stderr)")
+        #expect(invalid.stderr.hasSuffix("\ntessera translate: <stdin>:3: invalid UTF-8\n"))
         #expect(invalid.text.split(separator: "\n", omittingEmptySubsequences: false).count == 3, "the two good lines are written")
 
         let tsv = try TestSupport.tessera(["translate", "--model", model, "--tsv"], input: Data("de\ten\n".utf8))
         #expect(tsv.status == 1)
-        #expect(tsv.stderr == "tessera translate: <stdin>:1: expected src<TAB>tgt<TAB>text, found 2 field(s)\n")
+        #expect(tsv.stderr.hasSuffix("\ntessera translate: <stdin>:1: expected src<TAB>tgt<TAB>text, found 2 field(s)\n"))
 
         let both = try TestSupport.tessera(["translate", "--model", model, "--tsv", "--src", "de", "--tgt", "en"])
         #expect(both.status == 2)
