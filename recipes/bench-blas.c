@@ -23,8 +23,9 @@ int main(int argc, char **argv) {
     sgemm_fn sgemm = (sgemm_fn)dlsym(lib, "cblas_sgemm");
     void (*set_threads)(int) = (void (*)(int))dlsym(lib, "openblas_set_num_threads");
     if (!sgemm) { fprintf(stderr, "bench-blas: %s has no cblas_sgemm\n", argv[1]); return 1; }
-    if (set_threads) set_threads(atoi(argv[2]));   /* BLIS reads BLIS_NUM_THREADS instead */
-    int calls = atoi(argv[3]);
+    int threads = atoi(argv[2]), calls = atoi(argv[3]);
+    if (threads < 1 || calls < 1) { fprintf(stderr, "bench-blas: THREADS and CALLS must be positive integers\n"); return 2; }
+    if (set_threads) set_threads(threads);   /* BLIS reads BLIS_NUM_THREADS instead */
     /* m, n, k, transpose B (weights stored [out, in]), and a name as kernel-bench gives it. */
     struct { int m, n, k, tb; const char *name; } shapes[] = {
         {4096, 256, 256, 1, "attn proj [4096x256]x[256x256]"},

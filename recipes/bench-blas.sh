@@ -7,9 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "bench-blas.sh: rounds must be a positive integer, not '$rounds'" >&2; exit 2; }
 if ! dpkg-query -W -f='${Status}' libblis4-pthread 2>/dev/null | grep -q "install ok installed"; then
     sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get install -y -qq libblis4-pthread >/dev/null
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq libblis4-pthread >/dev/null
 fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 gcc -O2 -o "$work/bench-blas" recipes/bench-blas.c -ldl

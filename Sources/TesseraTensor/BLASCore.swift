@@ -77,6 +77,9 @@ public enum BLASCore {
             } else {
                 FileHandle.standardError.write(Data("warning: OpenBLAS core \(current) failed the check product; using \(detected)\n".utf8))
                 reexecute(core: detected, handover: "\(detected):fallback")
+                // Going on would compute every product on a core just seen to be wrong.
+                FileHandle.standardError.write(Data("error: cannot leave OpenBLAS core \(current), whose products are wrong\n".utf8))
+                exit(1)
             }
             return
         }

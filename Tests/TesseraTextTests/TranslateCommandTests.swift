@@ -69,11 +69,13 @@ import TesseraTensor
         #expect(invalid.status == 1)
         #expect(invalid.stderr.hasPrefix("translate: "), "a first line names the engine: \(invalid.stderr)")
         #expect(invalid.stderr.hasSuffix("\ntessera translate: <stdin>:3: invalid UTF-8\n"))
+        #expect(invalid.stderr.filter { $0 == "\n" }.count == 2, "the engine line and one error line")
         #expect(invalid.text.split(separator: "\n", omittingEmptySubsequences: false).count == 3, "the two good lines are written")
 
         let tsv = try TestSupport.tessera(["translate", "--model", model, "--tsv"], input: Data("de\ten\n".utf8))
         #expect(tsv.status == 1)
         #expect(tsv.stderr.hasSuffix("\ntessera translate: <stdin>:1: expected src<TAB>tgt<TAB>text, found 2 field(s)\n"))
+        #expect(tsv.stderr.filter { $0 == "\n" }.count == 2, "the engine line and one error line")
 
         let both = try TestSupport.tessera(["translate", "--model", model, "--tsv", "--src", "de", "--tgt", "en"])
         #expect(both.status == 2)
