@@ -5,22 +5,27 @@ import Glibc
 /// Greedy and beam search over a StepDecoder, for a batch of sources at once.
 public enum Search {
     /// Argmax decoding: each sentence extends its single hypothesis until it
-    /// emits `end` or reaches its length cap.
-    public static func greedy(decoder: StepDecoder, starts: [Int32], end: Int32, maxLengths: [Int],
+    /// emits `end`; at its length cap it emits `end`.
+    public static func greedy(decoder: StepDecoder, starts: [Int32], end: Int32, banned: [Int32] = [], maxLengths: [Int],
                               lengthPenalty: Float = 1) throws -> [Hypothesis] {
         var results = starts.map { _ in Hypothesis(tokens: [], logProbability: 0, score: 0) }
         var live = Array(starts.indices)  // sentence of each live hypothesis
         var tokens = starts
         var parents = Array(starts.indices)
+        let vocabulary = decoder.vocabularySize
         while !live.isEmpty {
-            let logits = try decoder.step(tokens: tokens, parents: parents)
-            let vocabulary = decoder.vocabularySize
+            var logits = try decoder.step(tokens: tokens, parents: parents)
             var nextLive: [Int] = [], nextTokens: [Int32] = [], nextParents: [Int] = []
             for (row, sentence) in live.enumerated() {
-                let best = argmax(logits[row * vocabulary ..< (row + 1) * vocabulary])
+                let length = results[sentence].tokens.count
+                let best = logits.withUnsafeMutableBufferPointer { all in
+                    let row = UnsafeMutableBufferPointer(rebasing: all[row * vocabulary ..< (row + 1) * vocabulary])
+                    constrain(row, length: length, cap: maxLengths[sentence], end: end, banned: banned)
+                    return argmax(row)
+                }
                 results[sentence].tokens.append(Int32(best.index))
                 results[sentence].logProbability += best.value
-                if Int32(best.index) != end && results[sentence].tokens.count < maxLengths[sentence] {
+                if Int32(best.index) != end {
                     nextLive.append(sentence)
                     nextTokens.append(Int32(best.index))
                     nextParents.append(row)
@@ -38,8 +43,9 @@ public enum Search {
     /// extensions of a sentence's beam; those ending in `end` within the first
     /// `beam` ranks finish, the best `beam` others stay live. A sentence is done
     /// when it has `beam` finished hypotheses; at its length cap every live
-    /// hypothesis finishes. Returns the best finished hypothesis per sentence.
-    public static func beam(decoder: StepDecoder, starts: [Int32], end: Int32, maxLengths: [Int],
+    /// hypothesis finishes with `end`, scored by its probability. Returns the
+    /// best finished hypothesis per sentence.
+    public static func beam(decoder: StepDecoder, starts: [Int32], end: Int32, banned: [Int32] = [], maxLengths: [Int],
                             beam: Int, lengthPenalty: Float) throws -> [Hypothesis] {
         precondition(beam >= 1, "beam must be at least 1")
         struct Live { var sentence: Int; var tokens: [Int32]; var logProbability: Float }
@@ -50,7 +56,7 @@ public enum Search {
         let vocabulary = decoder.vocabularySize
 
         while !live.isEmpty {
-            let logits = try decoder.step(tokens: stepTokens, parents: parents)
+            var logits = try decoder.step(tokens: stepTokens, parents: parents)
             var nextLive: [Live] = [], nextTokens: [Int32] = [], nextParents: [Int] = []
             var row = 0
             while row < live.count {
@@ -60,26 +66,28 @@ public enum Search {
                 // Candidates over this sentence's beam, best first; ties go to the
                 // lower (hypothesis, token) so results never depend on timing.
                 var candidates = TopK(capacity: 2 * beam)
+                let length = live[row].tokens.count
                 for r in row..<rows {
                     let base = live[r].logProbability
-                    logits.withUnsafeBufferPointer { all in
-                        for token in 0..<vocabulary {
-                            candidates.offer(score: base + all[r * vocabulary + token], row: r, token: token)
+                    logits.withUnsafeMutableBufferPointer { all in
+                        let scores = UnsafeMutableBufferPointer(rebasing: all[r * vocabulary ..< (r + 1) * vocabulary])
+                        constrain(scores, length: length, cap: maxLengths[sentence], end: end, banned: banned)
+                        for token in 0..<vocabulary where scores[token] > -.infinity {
+                            candidates.offer(score: base + scores[token], row: r, token: token)
                         }
                     }
                 }
-                let length = live[row].tokens.count + 1
-                let atCap = length >= maxLengths[sentence]
                 var kept = 0
                 for (rank, candidate) in candidates.sorted().enumerated() {
                     let parent = live[candidate.row]
                     let token = Int32(candidate.token)
-                    if token == end || atCap {
-                        if rank < beam || atCap {
+                    if token == end {
+                        // At the cap `end` is the only candidate, so every live hypothesis finishes.
+                        if rank < beam || length >= maxLengths[sentence] {
                             if finished[sentence].count < beam {
                                 finished[sentence].append(Hypothesis(
                                     tokens: parent.tokens + [token], logProbability: candidate.score,
-                                    score: normalized(candidate.score, length: length, penalty: lengthPenalty)))
+                                    score: normalized(candidate.score, length: length + 1, penalty: lengthPenalty)))
                             }
                         }
                         continue
@@ -109,14 +117,28 @@ public enum Search {
         }
     }
 
+    /// fairseq's output constraints on one hypothesis's next-token scores: `banned`
+    /// tokens (padding, unknown, start, language tags) never; `end` not as the first
+    /// token (min_len 1); only `end` once `length` tokens reach the cap.
+    static func constrain(_ scores: UnsafeMutableBufferPointer<Float>, length: Int, cap: Int, end: Int32, banned: [Int32]) {
+        if length >= cap {
+            let kept = scores[Int(end)]
+            for i in scores.indices { scores[i] = -.infinity }
+            scores[Int(end)] = kept
+            return
+        }
+        for token in banned { scores[Int(token)] = -.infinity }
+        if length == 0 { scores[Int(end)] = -.infinity }
+    }
+
     static func normalized(_ logProbability: Float, length: Int, penalty: Float) -> Float {
         logProbability / powf(Float(max(length, 1)), penalty)
     }
 
-    private static func argmax(_ values: ArraySlice<Float>) -> (index: Int, value: Float) {
-        var best = values.startIndex
+    private static func argmax(_ values: UnsafeMutableBufferPointer<Float>) -> (index: Int, value: Float) {
+        var best = 0
         for i in values.indices where values[i] > values[best] { best = i }
-        return (best - values.startIndex, values[best])
+        return (best, values[best])
     }
 }
 

@@ -16,7 +16,9 @@ public struct SearchOptions: Codable, Sendable, Equatable {
     public var beam = 5
     /// Final scores are sum(log p) / length^lengthPenalty (fairseq's --lenpen).
     public var lengthPenalty: Float = 1.0
-    /// Output is capped at maxLengthA × source length + maxLengthB tokens.
+    /// Output is capped at maxLengthA × source length + maxLengthB tokens before
+    /// the end token, which is forced there (fairseq's max_len_a/b, with the source
+    /// length counting its language tag and end token as fairseq's src_lengths do).
     public var maxLengthA: Float = 0
     public var maxLengthB = 200
 
@@ -27,8 +29,7 @@ public struct SearchOptions: Codable, Sendable, Equatable {
     }
 }
 
-/// One finished translation, without the start token; includes the end token
-/// only when the model produced it (not when the length cap stopped it).
+/// One finished translation, without the start token, ending with the end token.
 public struct Hypothesis: Equatable, Sendable {
     public var tokens: [Int32]
     /// Sum of the tokens' log-probabilities.

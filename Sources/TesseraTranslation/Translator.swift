@@ -13,6 +13,8 @@ public final class Translator {
     /// For LMS+FD models: decode with the language-specific factors (FD-LS) or the shared slot (FD-Share).
     public var route: LanguageRoute = .languageSpecific
     private let tags: [Language: Int32]
+    /// Ids search never emits: padding, unknown, start and every language tag of the vocabulary.
+    private let banned: [Int32]
 
     public init(model: Transformer, vocabulary: SentencePiece, languages: [Language]) throws {
         self.model = model
@@ -26,6 +28,12 @@ public final class Translator {
             tags[language] = id
         }
         self.tags = tags
+        let languageTags = (0..<Int32(vocabulary.vocabularySize)).filter {
+            guard let piece = vocabulary.piece(of: $0) else { return false }
+            return piece.count > 4 && piece.hasPrefix("__") && piece.hasSuffix("__")
+        }
+        banned = ([vocabulary.paddingID, vocabulary.unknownID, vocabulary.beginID] + languageTags)
+            .filter { $0 >= 0 && $0 != vocabulary.endID }
     }
 
     /// The position of a language the model knows (what feed-forward contexts
@@ -66,20 +74,19 @@ public final class Translator {
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let rows = Array(order[start..<min(start + batchSize, order.count)])
             let sources = rows.map { sourceTokens(encoded[$0], tag: tag) }
-            let maxLengths = sources.map { min(options.maxLength(sourceLength: $0.count - 2), model.config.maxPositions - 1) }
+            // The decoder's input is the tag plus up to the cap of tokens, all within its positions.
+            let maxLengths = sources.map { min(options.maxLength(sourceLength: $0.count), model.config.maxPositions - 1) }
             let context = FeedForwardContext(source: sourceIndex, target: targetIndex)
             context.route = route
             let decoder = IncrementalDecoder(model: model, sources: sources, context: context)
             let starts = rows.map { _ in tag }
             let hypotheses = options.beam == 1
-                ? try Search.greedy(decoder: decoder, starts: starts, end: vocabulary.endID, maxLengths: maxLengths,
-                                    lengthPenalty: options.lengthPenalty)
-                : try Search.beam(decoder: decoder, starts: starts, end: vocabulary.endID, maxLengths: maxLengths,
+                ? try Search.greedy(decoder: decoder, starts: starts, end: vocabulary.endID, banned: banned,
+                                    maxLengths: maxLengths, lengthPenalty: options.lengthPenalty)
+                : try Search.beam(decoder: decoder, starts: starts, end: vocabulary.endID, banned: banned, maxLengths: maxLengths,
                                   beam: options.beam, lengthPenalty: options.lengthPenalty)
             for (row, hypothesis) in zip(rows, hypotheses) {
-                let tokens = hypothesis.tokens.last == vocabulary.endID ? Array(hypothesis.tokens.dropLast()) : hypothesis.tokens
-                // Language tags and other special pieces are not text.
-                output[row] = try vocabulary.decode(tokens.filter { !tags.values.contains($0) })
+                output[row] = try vocabulary.decode(Array(hypothesis.tokens.dropLast()))
             }
         }
         return output

@@ -54,13 +54,15 @@ private final class ToyDecoder: StepDecoder {
                                    beam: 1, lengthPenalty: 1)
         #expect(beam == greedy)
         for (hypothesis, cap) in zip(greedy, caps) {
-            #expect(hypothesis.tokens.count <= cap)
-            #expect(hypothesis.tokens.last == 2 || hypothesis.tokens.count == cap)
+            #expect(hypothesis.tokens.count >= 2 && hypothesis.tokens.count <= cap + 1)
+            #expect(hypothesis.tokens.last == 2)
+            #expect(!hypothesis.tokens.dropLast().contains(2))
         }
     }
 
     /// With a beam wider than the whole search space, beam search must find the
-    /// best sequence that brute-force enumeration finds.
+    /// best sequence that brute-force enumeration finds under fairseq's rules:
+    /// no end token first, the end token forced after `cap` tokens.
     @Test(arguments: [0, 1] as [Float])
     func wideBeamIsExhaustive(lengthPenalty: Float) throws {
         let vocabulary = 4, end: Int32 = 3, cap = 4
@@ -68,9 +70,10 @@ private final class ToyDecoder: StepDecoder {
             var best: (score: Float, tokens: [Int32])?
             func explore(_ prefix: [Int32], _ logProbability: Float) {
                 let p = ToyDecoder.logProbabilities(sentence: sentence, prefix: [5] + prefix, vocabularySize: vocabulary, seed: 9)
-                for token in 0..<Int32(vocabulary) {
+                let allowed = prefix.count == cap ? [end] : (0..<Int32(vocabulary)).filter { $0 != end || !prefix.isEmpty }
+                for token in allowed {
                     let sequence = prefix + [token], total = logProbability + p[Int(token)]
-                    if token == end || sequence.count == cap {
+                    if token == end {
                         let score = Search.normalized(total, length: sequence.count, penalty: lengthPenalty)
                         if best == nil || score > best!.score { best = (score, sequence) }
                     } else {
@@ -96,7 +99,26 @@ private final class ToyDecoder: StepDecoder {
         let alone = try Search.beam(decoder: ToyDecoder(vocabularySize: 50, seed: 4), starts: [1], end: 2,
                                     maxLengths: [30], beam: 5, lengthPenalty: 1)
         #expect(alone[0] == first[0])
-        #expect(first[2].tokens.count <= 5)
+        #expect(first[2].tokens.count <= 5 + 1 && first[2].tokens.last == 2)
+    }
+
+    /// Banned tokens never appear, even where they are the model's favourite,
+    /// and no hypothesis is empty.
+    @Test(arguments: [1, 4]) func bannedTokensAndEmptyOutputAreExcluded(beam: Int) throws {
+        let starts: [Int32] = [1, 1, 1, 1, 1, 1]
+        let caps = [8, 8, 8, 8, 3, 1]
+        let free = try Search.beam(decoder: ToyDecoder(vocabularySize: 10, seed: 5), starts: starts, end: 2, maxLengths: caps,
+                                   beam: beam, lengthPenalty: 1)
+        let favourites = Set(free.flatMap { $0.tokens.dropLast() })
+        let banned = Array(favourites.prefix(2))
+        let search = { (decoder: ToyDecoder) in
+            beam == 1 ? try Search.greedy(decoder: decoder, starts: starts, end: 2, banned: banned, maxLengths: caps)
+                : try Search.beam(decoder: decoder, starts: starts, end: 2, banned: banned, maxLengths: caps, beam: beam, lengthPenalty: 1)
+        }
+        for (hypothesis, cap) in zip(try search(ToyDecoder(vocabularySize: 10, seed: 5)), caps) {
+            #expect(hypothesis.tokens.allSatisfy { !banned.contains($0) })
+            #expect(hypothesis.tokens.count >= 2 && hypothesis.tokens.count <= cap + 1 && hypothesis.tokens.last == 2)
+        }
     }
 
     @Test func topKKeepsBestWithStableTies() {
