@@ -29,6 +29,15 @@ public final class FeedForwardContext {
     }
 
     public func addAuxiliaryLoss(_ loss: Var) { auxiliaryLosses.append(loss) }
+
+    /// The auxiliary losses averaged over the layers that added one, as the
+    /// reference criterion combines them (`combine_method="average"`), so a
+    /// balancing weight α means the same with 2 MoE layers or 12; nil if none.
+    public func meanAuxiliaryLoss(_ g: Graph) -> Var? {
+        guard let first = auxiliaryLosses.first else { return nil }
+        let sum = auxiliaryLosses.dropFirst().reduce(first) { g.add($0, $1) }
+        return g.scale(sum, 1 / Float(auxiliaryLosses.count))
+    }
 }
 
 /// fc2(dropout(activation(fc1(x)))), named `<layer>.fc1` and `<layer>.fc2` as in fairseq.

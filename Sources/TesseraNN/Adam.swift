@@ -25,6 +25,8 @@ public struct StepReport: Sendable, Equatable {
     public let learningRate: Float
     /// False when the gradient contained NaN or ∞: no parameter or moment was changed.
     public let applied: Bool
+    /// True when clip_norm scaled this step's gradient down.
+    public let clipped: Bool
 }
 
 /// Adam with decoupled weight decay over a fixed list of parameters.
@@ -75,12 +77,13 @@ public final class Adam {
         guard norm.isFinite else {
             skippedSteps += 1
             zeroGradients()
-            return StepReport(gradientNorm: norm, learningRate: learningRate(atStep: appliedSteps + 1), applied: false)
+            return StepReport(gradientNorm: norm, learningRate: learningRate(atStep: appliedSteps + 1), applied: false, clipped: false)
         }
         appliedSteps += 1
         let lr = learningRate(atStep: appliedSteps)
         var scale = gradientScale
-        if let clip = config.clipNorm, norm > Double(clip) { scale *= Float(Double(clip) / norm) }
+        let clipped = config.clipNorm.map { norm > Double($0) } ?? false
+        if clipped, let clip = config.clipNorm { scale *= Float(Double(clip) / norm) }
         let t = Float(appliedSteps)
         let c = config
         let correction1 = 1 - pow(c.beta1, t), correction2 = 1 - pow(c.beta2, t)
@@ -89,7 +92,7 @@ public final class Adam {
                               gradientScale: scale, lr: lr, config: c, correction1: correction1, correction2: correction2)
         }
         zeroGradients()
-        return StepReport(gradientNorm: norm, learningRate: lr, applied: true)
+        return StepReport(gradientNorm: norm, learningRate: lr, applied: true, clipped: clipped)
     }
 
     /// L2 norm of the raw accumulated gradients, summed in parameter order (deterministic).

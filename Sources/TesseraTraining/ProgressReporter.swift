@@ -15,10 +15,14 @@ public final class ProgressReporter {
         public var etaSeconds: Double?
         /// Per-layer feed-forward figures, e.g. "encoder.layers.1.moe.dropped": [0.02].
         public var layers: [String: [Double]]?
+        /// Mean global gradient L2 norm before clipping, per target token, over the interval.
+        public var gradientNorm: Double?
+        /// Fraction of the interval's updates that clip_norm scaled down; nil without clipping.
+        public var clippedFraction: Double?
 
         enum CodingKeys: String, CodingKey {
             case step, loss, perplexity = "ppl", learningRate = "lr", targetTokensPerSecond = "tgt_tokens_per_s"
-            case elapsedSeconds = "elapsed_s", etaSeconds = "eta_s", layers
+            case elapsedSeconds = "elapsed_s", etaSeconds = "eta_s", layers, gradientNorm = "gnorm", clippedFraction = "clipped"
         }
     }
 
@@ -82,6 +86,8 @@ public final class ProgressReporter {
             "elapsed \(duration(f.elapsedSeconds))",
         ]
         if let eta = f.etaSeconds { parts.append("ETA \(duration(eta))") }
+        if let norm = f.gradientNorm { parts.append(String(format: "gnorm %.3f", norm)) }
+        if let clipped = f.clippedFraction { parts.append(String(format: "clipped %.0f%%", 100 * clipped)) }
         // Mixture-of-experts layers: dropped-token fraction and balancing loss averaged over
         // layers, and SMoE's mean FFN steps per token; per-layer figures go to the JSONL log.
         for (suffix, label) in [(".moe.dropped", "dropped %.3f"), (".moe.balance_loss", "balance %.4f"),

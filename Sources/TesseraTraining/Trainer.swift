@@ -102,6 +102,7 @@ public final class Trainer {
         let started = Date()
         let elapsedBefore = progress.elapsedSeconds
         var windowLoss = 0.0, windowNLL = 0.0, windowTokens = 0
+        var windowNorms = 0.0, windowSteps = 0, windowClipped = 0
         var windowStart = Date()
         func elapsed() -> Double { elapsedBefore + Date().timeIntervalSince(started) }
 
@@ -114,17 +115,22 @@ public final class Trainer {
             windowLoss += result.loss
             windowNLL += result.nll
             windowTokens += result.tokens
+            if result.step.applied { (windowNorms, windowSteps) = (windowNorms + result.step.gradientNorm, windowSteps + 1) }
+            if result.step.clipped { windowClipped += 1 }
             let figures = ProgressReporter.Figures(
                 step: progress.updates, loss: windowLoss / Double(max(windowTokens, 1)),
-                perplexity: exp(windowNLL / Double(max(windowTokens, 1))), learningRate: Double(result.learningRate),
+                perplexity: exp(windowNLL / Double(max(windowTokens, 1))), learningRate: Double(result.step.learningRate),
                 targetTokensPerSecond: Double(windowTokens) / max(Date().timeIntervalSince(windowStart), 1e-9),
                 elapsedSeconds: elapsed(), etaSeconds: eta(elapsed: elapsed()))
             reporter.live(figures)
             if progress.updates % recipe.schedule.logInterval == 0 {
                 var figures = figures
                 figures.layers = statistics.takeMeans()
+                figures.gradientNorm = windowSteps > 0 ? windowNorms / Double(windowSteps) : nil
+                figures.clippedFraction = options.clipNorm > 0 ? Double(windowClipped) / Double(max(windowSteps, 1)) : nil
                 reporter.report(figures)
                 (windowLoss, windowNLL, windowTokens, windowStart) = (0, 0, 0, Date())
+                (windowNorms, windowSteps, windowClipped) = (0, 0, 0)
             }
             if progress.updates % recipe.schedule.validateInterval == 0 {
                 try validateAndSave(elapsed: elapsed())
@@ -141,7 +147,7 @@ public final class Trainer {
         return max(0, remaining)
     }
 
-    struct UpdateResult { var loss: Double; var nll: Double; var tokens: Int; var learningRate: Float }
+    struct UpdateResult { var loss: Double; var nll: Double; var tokens: Int; var step: StepReport }
 
     /// Feed-forward statistics (MoE load, dropped tokens, …) averaged over a log interval.
     var statistics = StatisticsWindow()
@@ -170,9 +176,9 @@ public final class Trainer {
             total = result.loss
         }
         let loss = Double(graph.scalar(total))
-        // Auxiliary losses are per-batch means; scaling by the token count makes
-        // the 1/tokens gradient seed below leave them at their own weight.
-        for auxiliary in context.auxiliaryLosses { total = graph.add(total, graph.scale(auxiliary, Float(max(result.tokens, 1)))) }
+        // The auxiliary loss is a per-batch mean; scaling by the token count makes
+        // the 1/tokens gradient seed below leave it at its own weight.
+        if let auxiliary = context.meanAuxiliaryLoss(graph) { total = graph.add(total, graph.scale(auxiliary, Float(max(result.tokens, 1)))) }
         graph.backward(total, seed: 1 / Float(max(result.tokens, 1)))
         statistics.add(context.statistics)
         let step = optimizer.step()
@@ -181,7 +187,7 @@ public final class Trainer {
         progress.skippedUpdates = optimizer.skippedSteps
         progress.targetTokens += result.tokens
         if !step.applied { reporter.line("update \(progress.updates): non-finite gradient, step skipped (\(optimizer.skippedSteps) so far)") }
-        return UpdateResult(loss: loss, nll: result.nllSum, tokens: result.tokens, learningRate: step.learningRate)
+        return UpdateResult(loss: loss, nll: result.nllSum, tokens: result.tokens, step: step)
     }
 
     /// Source `[tag] x </s>`, decoder input `[tag] y`, target `y </s>`.

@@ -27,4 +27,13 @@ import Testing
         #expect(decoded == figures)
         #expect(records[0].contains("\"ppl\":35.7"))
     }
+
+    @Test func gradientNormAndClippingAreShownWhenKnown() {
+        var figures = ProgressReporter.Figures(step: 5, loss: 2, perplexity: 7, learningRate: 1e-3, targetTokensPerSecond: 10,
+                                               elapsedSeconds: 1, etaSeconds: nil)
+        figures.gradientNorm = 0.8125
+        #expect(ProgressReporter.format(figures).hasSuffix("elapsed 0:00:01 | gnorm 0.812"))
+        figures.clippedFraction = 0.25
+        #expect(ProgressReporter.format(figures).hasSuffix("gnorm 0.812 | clipped 25%"))
+    }
 }

@@ -59,4 +59,27 @@ import TesseraTensor
         #expect(fd.parameters.map(\.name).contains("decoder.layers.0.fc2.lms_f.shared"))
         #expect(try ParameterSet(fd.parameters).scalarCount == (5 * 4 + 5) + (4 * 5 + 4) + 2 * 3 * 2 * (4 + 5))
     }
+
+    /// Three MoE layers' balancing losses combine to their mean, not their sum,
+    /// so α weighs the same whatever the number of MoE layers.
+    @Test func auxiliaryLossIsTheMeanOverLayers() throws {
+        var rng = SplitMix64(seed: 2)
+        var options = SwitchOptions()
+        options.experts = 2
+        options.balanceWeight = 0.5
+        let layers = (0..<3).map { i in
+            FeedForwardKind.switchMoE(options).makeLayer(layerName: "encoder.layers.\(2 * i + 1)", index: 2 * i + 1, side: .encoder,
+                                                         config: smallConfig(), languages: ["en"], rng: &rng)
+        }
+        let g = Graph(seed: 1)
+        let context = FeedForwardContext(source: 0, target: 0)
+        var weighted: [Float] = []
+        for layer in layers {
+            _ = layer(g, g.constant((0..<24).map { _ in Float.random(in: -1...1, using: &rng) }, Shape(6, 4)), context: context)
+            weighted.append(g.scalar(context.auxiliaryLosses.last!))
+        }
+        let mean = try #require(context.meanAuxiliaryLoss(g))
+        #expect(abs(g.scalar(mean) - weighted.reduce(0, +) / 3) < 1e-6)
+        #expect(FeedForwardContext(source: 0, target: 0).meanAuxiliaryLoss(g) == nil)
+    }
 }
