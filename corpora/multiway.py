@@ -79,13 +79,15 @@ def check_replaceable(out_dir):
 
 
 def write(out_dir, splits, languages, extra):
-    """Writes the split files and manifest.json into a fresh out_dir."""
+    """Writes the split files and manifest.json into a fresh out_dir; only
+    the splits given are written (the out-of-domain set has only test)."""
     check_replaceable(out_dir)
     staging = out_dir.rstrip("/") + ".partial"
     shutil.rmtree(staging, ignore_errors=True)
     os.makedirs(staging)
     files, counts = {}, {}
-    for name in SPLITS:
+    names = [name for name in SPLITS if name in splits]
+    for name in names:
         rows = splits[name]
         columns = [("ids", [key for key, _ in rows])]
         columns += [(lang, [cells.get(lang, "") for _, cells in rows]) for lang in languages]
@@ -96,12 +98,12 @@ def write(out_dir, splits, languages, extra):
             files[filename] = _file_sha256(os.path.join(staging, filename))
         counts[name] = {"rows": len(rows),
                         "segments": {lang: sum(1 for _, c in rows if lang in c) for lang in languages}}
-    all_rows = [row for name in SPLITS for row in splits[name]]
+    all_rows = [row for name in names for row in splits[name]]
     manifest = {
         "languages": list(languages),
         "rows": len(all_rows),
         "rows_in_all_languages": sum(1 for _, c in all_rows if len(c) == len(languages)),
-        "segments": {lang: sum(counts[n]["segments"][lang] for n in SPLITS) for lang in languages},
+        "segments": {lang: sum(counts[n]["segments"][lang] for n in names) for lang in languages},
         "splits": counts,
         "files": files,
         **extra,

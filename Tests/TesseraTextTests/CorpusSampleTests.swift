@@ -22,7 +22,7 @@ import TesseraText
         let files: [String: String]
     }
 
-    /// A corpus folder as written by corpora/multiway.py.
+    /// A corpus folder as written by corpora/multiway.py, with the splits its manifest lists.
     struct Corpus {
         let folder: URL
         let manifest: Manifest
@@ -34,7 +34,7 @@ import TesseraText
             manifest = try JSONDecoder().decode(
                 Manifest.self, from: Data(contentsOf: folder.appendingPathComponent("manifest.json")))
             var lines: [String: [String]] = [:]
-            for split in CorpusSampleTests.splits {
+            for split in CorpusSampleTests.splits where manifest.splits[split] != nil {
                 for suffix in ["ids"] + manifest.languages {
                     let name = "\(split).\(suffix)"
                     let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
