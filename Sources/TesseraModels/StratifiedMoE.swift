@@ -7,9 +7,10 @@ import TesseraTensor
 public struct StratifiedOptions: Codable, Sendable, Equatable {
     /// Experts per stratum, first stratum first (SMoE-4-12 is [4, 12]).
     public var strata = [4, 12]
-    /// Training capacity of an expert in stratum i: ⌈factor·T_i/E_i⌉ (the paper's 2·T_i/E_i).
+    /// Training capacity of an expert in stratum i: ⌊factor·⌈T_i/E_i⌉⌋; the default 2 gives the
+    /// reference's 2·⌈T_i/E_i⌉ (the paper's 2·T_i/E_i).
     public var capacityFactor = 2.0
-    /// Evaluation capacity factor; nil (the default) drops nothing.
+    /// Evaluation capacity factor, rounded as in training; nil (the default) drops nothing.
     public var evalCapacityFactor: Double? = nil
     /// α: the block's loss is α · mean over gates of E_i·Σ f_e p_e.
     public var balanceWeight: Float = 1e-2

@@ -5,9 +5,9 @@ import TesseraTensor
 /// Switch Transformer settings (Fedus et al. 2021); JSON keys follow fairseq's `--moe-*` names.
 public struct SwitchOptions: Codable, Sendable, Equatable {
     public var experts = 8
-    /// Training capacity factor: C = ⌈factor·T/E⌉.
+    /// Training capacity factor: C = ⌊factor·⌈T/E⌉⌋, as fairseq's top1gating.
     public var capacityFactor = 1.25
-    /// Evaluation capacity factor; nil (the default) drops nothing.
+    /// Evaluation capacity factor, rounded as in training; nil (the default) drops nothing.
     public var evalCapacityFactor: Double? = nil
     /// α of the load-balancing loss α·E·Σ f_e P_e.
     public var balanceWeight: Float = 1e-2

@@ -6,10 +6,41 @@ import TesseraNN
 
 /// Routing on hand-made router weights: capacity, dropping, stratum transitions, determinism.
 @Suite struct RoutingTests {
-    @Test func capacityIsCeilingOfFactorTimesShare() {
+    /// ⌊factor·⌈T/E⌉⌋ as the reference gates round (top1gating, top2gatingmask), not ⌈factor·T/E⌉.
+    @Test func capacityRoundsAsTheReferenceGates() {
         #expect(expertCapacity(factor: 1.25, tokens: 4096, experts: 8) == 640)
         #expect(expertCapacity(factor: 1, tokens: 10, experts: 3) == 4)
+        #expect(expertCapacity(factor: 1.25, tokens: 10, experts: 4) == 3)  // int(1.25·3); ⌈1.25·10/4⌉ would be 4
+        #expect(expertCapacity(factor: 2, tokens: 5, experts: 2) == 6)  // 2·⌈5/2⌉; ⌈2·5/2⌉ would be 5
+        #expect(expertCapacity(factor: 2, tokens: 7, experts: 3) == 6)
+        #expect(expertCapacity(factor: 1.15, tokens: 100, experts: 1) == 114)  // Python: int(1.15 * 100) == 114
+        #expect(expertCapacity(factor: 0.5, tokens: 3, experts: 8) == 0)
         #expect(expertCapacity(factor: nil, tokens: 10, experts: 3) == 10)
+    }
+
+    /// Every token prefers expert 0, so the number it keeps is the capacity: Switch with E = 4,
+    /// factor 1.25, T = 10 keeps int(1.25·⌈10/4⌉) = 3; SMoE with one stratum of 3, factor 2, T = 7
+    /// keeps 2·⌈7/3⌉ = 6 first and 6 second choices (the second goes to expert 1, the lowest tie).
+    @Test func layersDropByTheReferenceCapacity() {
+        let config = smallConfig()
+        let g = Graph(seed: 1)
+        let x = g.constant((0..<10).flatMap { _ in [Float(1), 0, 0, 0] }, Shape(10, 4))
+        var rng = SplitMix64(seed: 2)
+        var switchOptions = SwitchOptions()
+        (switchOptions.experts, switchOptions.capacityFactor) = (4, 1.25)
+        let switchLayer = SwitchFeedForward(layerName: "s", config: config, options: switchOptions, rng: &rng)
+        switchLayer.gate.weight.values = [10, 0, 0, 0] + [Float](repeating: 0, count: 12)
+        let context = FeedForwardContext(source: 0, target: 1)
+        _ = switchLayer(g, x, context: context)
+        #expect(switchLayer.lastPlan!.tokens == [0, 1, 2])
+        #expect(context.statistics["s.moe.dropped"] == [0.7])
+
+        var strata = StratifiedOptions()
+        (strata.strata, strata.gumbel) = ([3], false)
+        let smoe = StratifiedMoE(layerName: "m", config: config, options: strata, rng: &rng)
+        smoe.gates[0].weight.values = [10, 0, 0, 0] + [Float](repeating: 0, count: 8)
+        _ = smoe(g, g.rows(x, 0, 7), context: context)
+        #expect(context.statistics["m.moe.dropped"] == [2.0 / 14])
     }
 
     /// First choices of all tokens are admitted before any second choice.
