@@ -18,10 +18,14 @@ public struct StratifiedOptions: Codable, Sendable, Equatable {
     /// second-largest probability.
     public var gumbel = true
     public var every = 2
+    /// Route padding rows like tokens (the reference's default, `use_moe_pad_mask` off); false
+    /// routes only real tokens and gives padding rows a zero update.
+    public var routePadding = true
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case strata, gumbel, every
         case capacityFactor = "capacity_factor", evalCapacityFactor = "eval_capacity_factor", balanceWeight = "balance_weight"
+        case routePadding = "route_padding"
     }
 
     public init() {}
@@ -35,6 +39,7 @@ public struct StratifiedOptions: Codable, Sendable, Equatable {
         try c.update(&balanceWeight, .balanceWeight)
         try c.update(&gumbel, .gumbel)
         try c.update(&every, .every)
+        try c.update(&routePadding, .routePadding)
         guard !strata.isEmpty, strata.allSatisfy({ $0 >= 1 }), capacityFactor > 0, evalCapacityFactor.map({ $0 > 0 }) ?? true, every >= 1 else {
             throw ConfigError(message: "smoe: strata must be a non-empty list of positive sizes; factors and every positive")
         }
@@ -95,10 +100,12 @@ public final class StratifiedMoE: FeedForward {
     /// The block with its router weights and experts (global ids) passed in.
     public func forward(_ g: Graph, _ x: Var, strata weights: [StratumWeights], context: FeedForwardContext,
                         expert: (Int, Var) -> Var) -> Var {
-        let tokens = g.shape(x).rows, strataCount = options.strata.count
+        let rows = g.shape(x).rows, strataCount = options.strata.count
         var update = g.zeros(g.shape(x))
         var waiting = [[Int32]](repeating: [], count: strataCount)
-        waiting[0] = (0..<Int32(tokens)).map { $0 }
+        waiting[0] = Routing.routedRows(padding: context.padding, rows: rows, routePadding: options.routePadding)
+            ?? (0..<Int32(rows)).map { $0 }
+        let tokens = waiting[0].count
         var balance: [Var] = [], steps = 0, dropped = 0, choices = 0
         var loads: [Double] = []
         for i in 0..<strataCount where !waiting[i].isEmpty {

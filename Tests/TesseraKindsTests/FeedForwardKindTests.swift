@@ -16,9 +16,13 @@ import TesseraTensor
         switchOptions.experts = 16
         switchOptions.evalCapacityFactor = 2
         #expect(try decode(#"{"switch": {"experts": 16, "eval_capacity_factor": 2}}"#) == .switchMoE(switchOptions))
+        switchOptions.routePadding = false
+        #expect(try decode(#"{"switch": {"experts": 16, "eval_capacity_factor": 2, "route_padding": false}}"#) == .switchMoE(switchOptions))
         var strata = StratifiedOptions()
         strata.strata = [2, 2, 2, 2]
         #expect(try decode(#"{"smoe": {"strata": [2, 2, 2, 2]}}"#) == .stratified(strata))
+        strata.routePadding = false
+        #expect(try decode(#"{"smoe": {"strata": [2, 2, 2, 2], "route_padding": false}}"#) == .stratified(strata))
         var lms = LMSOptions()
         lms.rank = 8
         lms.pairing = .languagewise

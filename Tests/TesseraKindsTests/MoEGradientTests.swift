@@ -32,6 +32,24 @@ import TesseraNN
         #expect(zip(plan.offsets, plan.offsets.dropFirst()).allSatisfy { $0 < $1 }, "every expert must get tokens")
     }
 
+    /// With `route_padding` false the router sees only the real rows: gather, route, index-add back.
+    @Test func switchLayerSkippingPadding() {
+        var options = SwitchOptions()
+        (options.experts, options.capacityFactor, options.balanceWeight, options.routePadding) = (2, 1, 1, false)
+        var rng = SplitMix64(seed: 1)
+        let layer = SwitchFeedForward(layerName: "l", config: smallConfig(), options: options, rng: &rng)
+        let padding: [Int32] = [0, 1, 0, 0, 0, 1, 0, 0]
+        let inputs = [input(Shape(8, d), seed: 4), input(Shape(2, d), seed: 2, scale: 2)] + expertInputs(2)
+        checker.check(inputs, "switch, padding not routed") { g, v in
+            let context = FeedForwardContext(source: 0, target: 1)
+            let y = context.withPadding(padding) {
+                layer.forward(g, v[0], gateWeight: v[1], context: context) { e, rows in expert(g, rows, v[2 + 2 * e], v[3 + 2 * e]) }
+            }
+            return withAuxiliary(g, y, context)
+        }
+        #expect(layer.lastPlan!.kept.count == 6, "only the real rows are routed")
+    }
+
     @Test func stratifiedLayer() {
         var options = StratifiedOptions()
         options.strata = [2, 2]
