@@ -30,14 +30,3 @@ public final class EncoderLayer: Module {
                                    padding: padding.keyPadding?.array, context: context)
     }
 }
-
-/// x + drop(FFN(LN(x))), shared by encoder and decoder layers. The FFN sees tokens as rows [N, d],
-/// whatever the batch layout, and finds in `context.padding` which rows are padding (`padding`, as
-/// `TokenBatch.padding`; nil when unknown).
-func residualFeedForward(_ g: Graph, _ x: Var, norm: LayerNorm, feedForward: any FeedForward, dropout: Float,
-                         padding: [Int32]?, context: FeedForwardContext) -> Var {
-    let shape = g.shape(x)
-    let rows = g.reshape(norm(g, x), Shape(shape.rows, shape.last))
-    let update = context.withPadding(padding) { feedForward(g, rows, context: context) }
-    return g.add(x, g.dropout(g.reshape(update, shape), rate: dropout))
-}

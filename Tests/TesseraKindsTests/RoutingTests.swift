@@ -92,7 +92,7 @@ import TesseraNN
 
     /// Strata [1, 1, 2]; gate_i scores expert e by 10·LN(x)_e, so a token whose largest coordinate
     /// is e picks expert e wherever e is visible (ties: the lowest visible). Experts output 0, so
-    /// the stream never changes. Token 0 (expert 0, stratum 0) moves to stratum 1, picks expert 1
+    /// the stream never changes and the output is the exit norm of the input. Token 0 (expert 0, stratum 0) moves to stratum 1, picks expert 1
     /// there, moves to stratum 2, exits; token 1 (expert 1) skips to stratum 2; token 2 (expert 2,
     /// last stratum) exits at once.
     @Test func stratumTransitions() {
@@ -110,13 +110,14 @@ import TesseraNN
         var calls: [Int: Int] = [:]
         let strata = zip(layer.gates, layer.norms).map { StratumWeights(gate: g.param($0.weight), normGamma: g.param($1.gamma), normBeta: g.param($1.beta)) }
         let x = g.constant([4, 0, 0, 0, 0, 4, 0, 0, 0, 0, 4, 0], Shape(3, 4))
-        let y = layer.forward(g, x, strata: strata, context: context) { e, rows in
+        let normed = layer.norms[0](g, x)  // as final_layer_norm with its initial weights
+        let y = layer.forward(g, stream: x, normed: normed, strata: strata, context: context) { e, rows in
             calls[e, default: 0] += g.shape(rows)[0]
             return g.scale(rows, 0)
         }
         #expect(layer.lastVisits == [[0, 1, 2], [0], [0, 1]])
         #expect(context.statistics["l.moe.steps_per_token"] == [2])
-        #expect(g.array(y).allSatisfy { $0 == 0 })
+        #expect(g.array(y) == g.array(layer.norms[2](g, x)))
         // Stratum 0: top-1 experts 0, 1, 2 and their second choices (1, 0, 0: the lowest tie);
         // stratum 1: token 0 → 1, 2; stratum 2: tokens 0, 1 → experts 2 and 3 each.
         #expect(calls == [0: 3, 1: 3, 2: 4, 3: 2])
