@@ -31,6 +31,8 @@ import TesseraTensor
         let kind = try decode(#"{"lms_fd": {"rank": 8, "pairing": "languagewise", "lambda": 0.5, "divergence": "stop_ls"}}"#)
         #expect(kind == .lmsFD(lms))
         #expect(try decode(String(decoding: JSONEncoder().encode(kind), as: UTF8.self)) == kind)
+        lms.pairing = .languagewiseSource
+        #expect(try decode(#"{"lms": {"rank": 8, "pairing": "languagewise_source", "lambda": 0.5, "divergence": "stop_ls"}}"#) == .lms(lms))
         var ffnFD = FFNDistillationOptions()
         ffnFD.distillationWeight = 0.5
         #expect(try decode(#"{"ffn_fd": {"lambda": 0.5}}"#) == .ffnFD(ffnFD))
