@@ -26,14 +26,17 @@ public final class DecoderLayer: Module {
             + encoderAttentionNorm.parameters + feedForward.parameters + finalNorm.parameters
     }
 
-    /// x [B, T, d] over the whole target prefix (training, or recomputing).
-    public func callAsFunction(_ g: Graph, _ x: Var, memory: Var, memoryPadding: AttentionMask, context: FeedForwardContext) -> Var {
+    /// x [B, T, d] over the whole target prefix (training, or recomputing); `padding` [B, T] marks
+    /// target padding, as `TokenBatch.padding` (nil: none), for the feed-forward kinds that route.
+    public func callAsFunction(_ g: Graph, _ x: Var, padding: [Int32]?, memory: Var, memoryPadding: AttentionMask,
+                               context: FeedForwardContext) -> Var {
         let normed = selfAttentionNorm(g, x)
         let selfAttended = selfAttention(g, query: normed, memory: normed, mask: AttentionMask(causal: true), context: context)
         let afterSelf = g.add(x, g.dropout(selfAttended, rate: dropout))
         let crossAttended = encoderAttention(g, query: encoderAttentionNorm(g, afterSelf), memory: memory, mask: memoryPadding,
                                              context: context)
         let afterCross = g.add(afterSelf, g.dropout(crossAttended, rate: dropout))
-        return residualFeedForward(g, afterCross, norm: finalNorm, feedForward: feedForward, dropout: dropout, context: context)
+        return residualFeedForward(g, afterCross, norm: finalNorm, feedForward: feedForward, dropout: dropout, padding: padding,
+                                   context: context)
     }
 }

@@ -26,15 +26,7 @@ public final class EncoderLayer: Module {
     public func callAsFunction(_ g: Graph, _ x: Var, padding: AttentionMask, context: FeedForwardContext) -> Var {
         let normed = selfAttentionNorm(g, x)
         let attended = g.add(x, g.dropout(selfAttention(g, query: normed, memory: normed, mask: padding, context: context), rate: dropout))
-        return residualFeedForward(g, attended, norm: finalNorm, feedForward: feedForward, dropout: dropout, context: context)
+        return residualFeedForward(g, attended, norm: finalNorm, feedForward: feedForward, dropout: dropout,
+                                   padding: padding.keyPadding?.array, context: context)
     }
-}
-
-/// x + drop(FFN(LN(x))), shared by encoder and decoder layers. The FFN sees
-/// tokens as rows [N, d], whatever the batch layout.
-func residualFeedForward(_ g: Graph, _ x: Var, norm: LayerNorm, feedForward: any FeedForward, dropout: Float,
-                         context: FeedForwardContext) -> Var {
-    let shape = g.shape(x)
-    let rows = g.reshape(norm(g, x), Shape(shape.rows, shape.last))
-    return g.add(x, g.dropout(g.reshape(feedForward(g, rows, context: context), shape), rate: dropout))
 }

@@ -1,10 +1,12 @@
 import TesseraTensor
 
-/// Tokens an expert may take in one batch: ⌈factor·T/E⌉. A nil factor means no limit (evaluation,
-/// where nothing should be dropped).
+/// Tokens an expert may take in one batch: ⌊factor·⌈T/E⌉⌋, the reference gates' rounding (fairseq
+/// top1gating's `int(capacity_factor * math.ceil(num_tokens / num_experts))`; the SMoE reference's
+/// top2gatingmask has 2·⌈T/E⌉, factor 2). The product is rounded down in Double as Python's `int()`
+/// does. A nil factor means no limit (evaluation, where nothing should be dropped).
 public func expertCapacity(factor: Double?, tokens: Int, experts: Int) -> Int {
     guard let factor else { return tokens }
-    return Int((factor * Double(tokens) / Double(experts)).rounded(.up))
+    return Int(factor * Double((tokens + experts - 1) / experts))
 }
 
 /// Which token rows each expert processes, decided on the host from the router's choices. Slots

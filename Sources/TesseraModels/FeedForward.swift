@@ -22,6 +22,9 @@ public final class FeedForwardContext {
     public private(set) var auxiliaryLosses: [Var] = []
     /// Per-layer figures for logging (expert load, dropped tokens, …).
     public var statistics: [String: [Double]] = [:]
+    /// Which rows of the current feed-forward input are padding (1) and which real tokens (0), as
+    /// `TokenBatch.padding`; nil when unknown. Set around one call by `withPadding`.
+    public private(set) var padding: [Int32]?
 
     public init(source: Int, target: Int) {
         self.source = source
@@ -37,6 +40,14 @@ public final class FeedForwardContext {
         guard let first = auxiliaryLosses.first else { return nil }
         let sum = auxiliaryLosses.dropFirst().reduce(first) { g.add($0, $1) }
         return g.scale(sum, 1 / Float(auxiliaryLosses.count))
+    }
+
+    /// Runs `body` (one feed-forward call) with `padding` describing its input rows.
+    public func withPadding<Result>(_ padding: [Int32]?, _ body: () -> Result) -> Result {
+        let outer = self.padding
+        self.padding = padding
+        defer { self.padding = outer }
+        return body()
     }
 }
 

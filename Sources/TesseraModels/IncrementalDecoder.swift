@@ -70,7 +70,8 @@ public final class IncrementalDecoder: StepDecoder {
             x = g.add(x, attention.attend(g, query: query, keys: g.external(selfKeys[l].pointer, shape),
                                           values: g.external(selfValues[l].pointer, shape), context: context))
             x = g.add(x, g.reshape(encoderAttention(g, layer: l, query: layer.encoderAttentionNorm(g, x)), Shape(h, 1, d)))
-            x = residualFeedForward(g, x, norm: layer.finalNorm, feedForward: layer.feedForward, dropout: 0, context: context)
+            x = residualFeedForward(g, x, norm: layer.finalNorm, feedForward: layer.feedForward, dropout: 0, padding: nil,
+                                    context: context)
         }
         return model.outputLogits(g, model.decoderNorm(g, x))
     }

@@ -13,8 +13,12 @@ public enum LanguageRoute: String, Codable, Sendable {
 public enum LMSPairing: String, Codable, Sendable {
     /// a = source language, b = target language (the paper's default for many-to-many).
     case pairwise
-    /// a = b = the source language in the encoder, the target language in the decoder.
+    /// a = b = the source language in the encoder, the target language in the decoder (the paper's
+    /// wording).
     case languagewise
+    /// a = b = the source language in the encoder and in the decoder (the reference code's
+    /// language-wise `lms_type`).
+    case languagewiseSource = "languagewise_source"
 }
 
 /// The half of the model a layer sits in (language-wise LMS picks its language by it).
@@ -58,6 +62,7 @@ public final class LanguageSpecificLinear: Module {
         case .languagewise:
             let language = side == .encoder ? context.source : context.target
             return (language, language)
+        case .languagewiseSource: return (context.source, context.source)
         }
     }
 

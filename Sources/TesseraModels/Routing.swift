@@ -38,6 +38,16 @@ public enum Routing {
         return g.mean(g.mul(lse, lse))
     }
 
+    /// The rows a router takes: nil for all of them (with `routePadding`, the reference's default, or
+    /// when no padding is known), else the real-token rows of `padding` (as `TokenBatch.padding`)
+    /// in ascending order, so padding rows count toward neither T, capacity nor the balancing loss.
+    public static func routedRows(padding: [Int32]?, rows: Int, routePadding: Bool) -> [Int32]? {
+        guard !routePadding, let padding else { return nil }
+        precondition(padding.count == rows, "\(padding.count) padding flags for \(rows) rows")
+        guard padding.contains(where: { $0 != 0 }) else { return nil }
+        return padding.indices.compactMap { padding[$0] == 0 ? Int32($0) : nil }
+    }
+
     /// Per-expert fraction of the tokens whose top-1 is that expert.
     public static func load(_ top1: [Int], experts: Int) -> [Double] {
         var counts = [Double](repeating: 0, count: experts)

@@ -5,9 +5,9 @@ import TesseraTensor
 /// Switch Transformer settings (Fedus et al. 2021); JSON keys follow fairseq's `--moe-*` names.
 public struct SwitchOptions: Codable, Sendable, Equatable {
     public var experts = 8
-    /// Training capacity factor: C = ⌈factor·T/E⌉.
+    /// Training capacity factor: C = ⌊factor·⌈T/E⌉⌋, as fairseq's top1gating.
     public var capacityFactor = 1.25
-    /// Evaluation capacity factor; nil (the default) drops nothing.
+    /// Evaluation capacity factor, rounded as in training; nil (the default) drops nothing.
     public var evalCapacityFactor: Double? = nil
     /// α of the load-balancing loss α·E·Σ f_e P_e.
     public var balanceWeight: Float = 1e-2
@@ -15,11 +15,14 @@ public struct SwitchOptions: Codable, Sendable, Equatable {
     public var zLossWeight: Float = 0
     /// MoE in layers i with (i+1) % every == 0 (fairseq `--moe-freq`).
     public var every = 2
+    /// Route padding rows like tokens (the reference's default, `use_moe_pad_mask` off); false
+    /// routes only real tokens and gives padding rows a zero update.
+    public var routePadding = true
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case experts, every
         case capacityFactor = "capacity_factor", evalCapacityFactor = "eval_capacity_factor"
-        case balanceWeight = "balance_weight", zLossWeight = "z_loss_weight"
+        case balanceWeight = "balance_weight", zLossWeight = "z_loss_weight", routePadding = "route_padding"
     }
 
     public init() {}
@@ -33,6 +36,7 @@ public struct SwitchOptions: Codable, Sendable, Equatable {
         try c.update(&balanceWeight, .balanceWeight)
         try c.update(&zLossWeight, .zLossWeight)
         try c.update(&every, .every)
+        try c.update(&routePadding, .routePadding)
         guard experts >= 1, capacityFactor > 0, evalCapacityFactor.map({ $0 > 0 }) ?? true, every >= 1 else {
             throw ConfigError(message: "switch: experts, capacity factors and every must be positive")
         }
@@ -46,7 +50,8 @@ public final class SwitchFeedForward: FeedForward {
     public let options: SwitchOptions
     public let gate: Linear
     public let experts: [DenseFeedForward]
-    /// The last forward pass's dispatch (for routing statistics).
+    /// The last forward pass's dispatch (for routing statistics); its token rows count the routed
+    /// rows only.
     public private(set) var lastPlan: DispatchPlan?
 
     public init(layerName: String, config: TransformerConfig, options: SwitchOptions, rng: inout SplitMix64) {
@@ -64,7 +69,23 @@ public final class SwitchFeedForward: FeedForward {
     }
 
     /// The layer with its router weight and experts passed in (so gradients can be checked on Vars).
+    /// Rows that `Routing.routedRows` leaves out (padding, with `route_padding` false) get 0.
     public func forward(_ g: Graph, _ x: Var, gateWeight: Var, context: FeedForwardContext, expert: (Int, Var) -> Var) -> Var {
+        guard let routed = Routing.routedRows(padding: context.padding, rows: g.shape(x).rows, routePadding: options.routePadding) else {
+            return route(g, x, gateWeight: gateWeight, context: context, expert: expert)
+        }
+        let zeros = g.zeros(g.shape(x))
+        guard !routed.isEmpty else {
+            lastPlan = nil
+            return zeros
+        }
+        let rows = g.indices(routed)
+        return g.indexAddRows(zeros, source: route(g, g.gatherRows(x, indices: rows), gateWeight: gateWeight, context: context, expert: expert),
+                              indices: rows)
+    }
+
+    /// Top-1 routing of every row of x.
+    func route(_ g: Graph, _ x: Var, gateWeight: Var, context: FeedForwardContext, expert: (Int, Var) -> Var) -> Var {
         let logits = g.linear(x, weight: gateWeight, bias: nil)
         let probabilities = g.softmax(logits)
         let top1 = Routing.argmax(g, probabilities)

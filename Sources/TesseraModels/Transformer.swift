@@ -63,7 +63,7 @@ public final class Transformer: Module {
     /// Logits [B·T, vocabulary] for every position of the decoder input.
     public func decode(_ g: Graph, input: TokenBatch, memory: Var, memoryPadding: AttentionMask, context: FeedForwardContext) -> Var {
         var x = embed(g, input)
-        for layer in decoderLayers { x = layer(g, x, memory: memory, memoryPadding: memoryPadding, context: context) }
+        for layer in decoderLayers { x = layer(g, x, padding: input.padding, memory: memory, memoryPadding: memoryPadding, context: context) }
         return outputLogits(g, decoderNorm(g, x))
     }
 

@@ -16,9 +16,13 @@ import TesseraTensor
         switchOptions.experts = 16
         switchOptions.evalCapacityFactor = 2
         #expect(try decode(#"{"switch": {"experts": 16, "eval_capacity_factor": 2}}"#) == .switchMoE(switchOptions))
+        switchOptions.routePadding = false
+        #expect(try decode(#"{"switch": {"experts": 16, "eval_capacity_factor": 2, "route_padding": false}}"#) == .switchMoE(switchOptions))
         var strata = StratifiedOptions()
         strata.strata = [2, 2, 2, 2]
         #expect(try decode(#"{"smoe": {"strata": [2, 2, 2, 2]}}"#) == .stratified(strata))
+        strata.routePadding = false
+        #expect(try decode(#"{"smoe": {"strata": [2, 2, 2, 2], "route_padding": false}}"#) == .stratified(strata))
         var lms = LMSOptions()
         lms.rank = 8
         lms.pairing = .languagewise
@@ -27,6 +31,8 @@ import TesseraTensor
         let kind = try decode(#"{"lms_fd": {"rank": 8, "pairing": "languagewise", "lambda": 0.5, "divergence": "stop_ls"}}"#)
         #expect(kind == .lmsFD(lms))
         #expect(try decode(String(decoding: JSONEncoder().encode(kind), as: UTF8.self)) == kind)
+        lms.pairing = .languagewiseSource
+        #expect(try decode(#"{"lms": {"rank": 8, "pairing": "languagewise_source", "lambda": 0.5, "divergence": "stop_ls"}}"#) == .lms(lms))
         var ffnFD = FFNDistillationOptions()
         ffnFD.distillationWeight = 0.5
         #expect(try decode(#"{"ffn_fd": {"lambda": 0.5}}"#) == .ffnFD(ffnFD))

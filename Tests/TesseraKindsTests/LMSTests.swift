@@ -100,7 +100,9 @@ import TesseraNN
         #expect(slotsUsed(layer(.pairwise, side: .encoder)) == ([1], [2]))
         #expect(slotsUsed(layer(.pairwise, side: .decoder)) == ([1], [2]))
         #expect(slotsUsed(layer(.languagewise, side: .encoder)) == ([1], [1]))
-        #expect(slotsUsed(layer(.languagewise, side: .decoder)) == ([2], [2]))
+        #expect(slotsUsed(layer(.languagewise, side: .decoder)) == ([2], [2]))  // the paper: the target language
+        #expect(slotsUsed(layer(.languagewiseSource, side: .encoder)) == ([1], [1]))
+        #expect(slotsUsed(layer(.languagewiseSource, side: .decoder)) == ([1], [1]))  // the reference code: the source language
         #expect(slotsUsed(layer(.pairwise, side: .encoder), route: .shared) == ([3], [3]))
         #expect(layer(.pairwise, side: .encoder).vertical.map(\.name) == ["l.fc1.lms_v.en", "l.fc1.lms_v.de", "l.fc1.lms_v.fr", "l.fc1.lms_v.shared"])
     }

@@ -6,10 +6,41 @@ import TesseraNN
 
 /// Routing on hand-made router weights: capacity, dropping, stratum transitions, determinism.
 @Suite struct RoutingTests {
-    @Test func capacityIsCeilingOfFactorTimesShare() {
+    /// ⌊factor·⌈T/E⌉⌋ as the reference gates round (top1gating, top2gatingmask), not ⌈factor·T/E⌉.
+    @Test func capacityRoundsAsTheReferenceGates() {
         #expect(expertCapacity(factor: 1.25, tokens: 4096, experts: 8) == 640)
         #expect(expertCapacity(factor: 1, tokens: 10, experts: 3) == 4)
+        #expect(expertCapacity(factor: 1.25, tokens: 10, experts: 4) == 3)  // int(1.25·3); ⌈1.25·10/4⌉ would be 4
+        #expect(expertCapacity(factor: 2, tokens: 5, experts: 2) == 6)  // 2·⌈5/2⌉; ⌈2·5/2⌉ would be 5
+        #expect(expertCapacity(factor: 2, tokens: 7, experts: 3) == 6)
+        #expect(expertCapacity(factor: 1.15, tokens: 100, experts: 1) == 114)  // Python: int(1.15 * 100) == 114
+        #expect(expertCapacity(factor: 0.5, tokens: 3, experts: 8) == 0)
         #expect(expertCapacity(factor: nil, tokens: 10, experts: 3) == 10)
+    }
+
+    /// Every token prefers expert 0, so the number it keeps is the capacity: Switch with E = 4,
+    /// factor 1.25, T = 10 keeps int(1.25·⌈10/4⌉) = 3; SMoE with one stratum of 3, factor 2, T = 7
+    /// keeps 2·⌈7/3⌉ = 6 first and 6 second choices (the second goes to expert 1, the lowest tie).
+    @Test func layersDropByTheReferenceCapacity() {
+        let config = smallConfig()
+        let g = Graph(seed: 1)
+        let x = g.constant((0..<10).flatMap { _ in [Float(1), 0, 0, 0] }, Shape(10, 4))
+        var rng = SplitMix64(seed: 2)
+        var switchOptions = SwitchOptions()
+        (switchOptions.experts, switchOptions.capacityFactor) = (4, 1.25)
+        let switchLayer = SwitchFeedForward(layerName: "s", config: config, options: switchOptions, rng: &rng)
+        switchLayer.gate.weight.values = [10, 0, 0, 0] + [Float](repeating: 0, count: 12)
+        let context = FeedForwardContext(source: 0, target: 1)
+        _ = switchLayer(g, x, context: context)
+        #expect(switchLayer.lastPlan!.tokens == [0, 1, 2])
+        #expect(context.statistics["s.moe.dropped"] == [0.7])
+
+        var strata = StratifiedOptions()
+        (strata.strata, strata.gumbel) = ([3], false)
+        let smoe = StratifiedMoE(layerName: "m", config: config, options: strata, rng: &rng)
+        smoe.gates[0].weight.values = [10, 0, 0, 0] + [Float](repeating: 0, count: 8)
+        _ = smoe(g, g.rows(x, 0, 7), context: context)
+        #expect(context.statistics["m.moe.dropped"] == [2.0 / 14])
     }
 
     /// First choices of all tokens are admitted before any second choice.
@@ -61,7 +92,7 @@ import TesseraNN
 
     /// Strata [1, 1, 2]; gate_i scores expert e by 10·LN(x)_e, so a token whose largest coordinate
     /// is e picks expert e wherever e is visible (ties: the lowest visible). Experts output 0, so
-    /// the stream never changes. Token 0 (expert 0, stratum 0) moves to stratum 1, picks expert 1
+    /// the stream never changes and the output is the exit norm of the input. Token 0 (expert 0, stratum 0) moves to stratum 1, picks expert 1
     /// there, moves to stratum 2, exits; token 1 (expert 1) skips to stratum 2; token 2 (expert 2,
     /// last stratum) exits at once.
     @Test func stratumTransitions() {
@@ -79,13 +110,14 @@ import TesseraNN
         var calls: [Int: Int] = [:]
         let strata = zip(layer.gates, layer.norms).map { StratumWeights(gate: g.param($0.weight), normGamma: g.param($1.gamma), normBeta: g.param($1.beta)) }
         let x = g.constant([4, 0, 0, 0, 0, 4, 0, 0, 0, 0, 4, 0], Shape(3, 4))
-        let y = layer.forward(g, x, strata: strata, context: context) { e, rows in
+        let normed = layer.norms[0](g, x)  // as final_layer_norm with its initial weights
+        let y = layer.forward(g, stream: x, normed: normed, strata: strata, context: context) { e, rows in
             calls[e, default: 0] += g.shape(rows)[0]
             return g.scale(rows, 0)
         }
         #expect(layer.lastVisits == [[0, 1, 2], [0], [0, 1]])
         #expect(context.statistics["l.moe.steps_per_token"] == [2])
-        #expect(g.array(y).allSatisfy { $0 == 0 })
+        #expect(g.array(y) == g.array(layer.norms[2](g, x)))
         // Stratum 0: top-1 experts 0, 1, 2 and their second choices (1, 0, 0: the lowest tie);
         // stratum 1: token 0 → 1, 2; stratum 2: tokens 0, 1 → experts 2 and 3 each.
         #expect(calls == [0: 3, 1: 3, 2: 4, 3: 2])

@@ -55,7 +55,7 @@ private func batches() -> (source: TokenBatch, input: TokenBatch, target: TokenB
 
     /// Cached one-token-at-a-time decoding gives the log-probabilities that a
     /// full forward pass over the whole prefix gives.
-    @Test(arguments: [#""dense""#, #"{"lms": {"rank": 4, "attention": true}}"#])
+    @Test(arguments: [#""dense""#, #"{"lms": {"rank": 4, "attention": true}}"#, #"{"smoe": {"strata": [1, 2], "every": 1}}"#])
     func cachedDecodingEqualsFullRecomputation(kind: String) throws {
         var config = tinyConfig()
         config.feedForwardKind = try JSONDecoder().decode(FeedForwardKind.self, from: Data(kind.utf8))
