@@ -23,7 +23,10 @@ public final class Linear: Module {
     public let weight: Parameter
     public let bias: Parameter?
 
-    /// Xavier-uniform weights, zero bias (fairseq's Transformer initialization).
+    /// Xavier-uniform weights (gain 1) and zero bias, for every Linear. This is not
+    /// quite fairseq's: it gives q/k/v xavier with gain 1/√2 and PyTorch's default
+    /// U(±1/√fan_in) biases, and fc1/fc2 and routers PyTorch's default for weights and
+    /// biases. `recipes/parity.sh` trains from both on the same batches (docs/parity.md).
     public init(name: String, config: LinearConfig, rng: inout SplitMix64) {
         self.config = config
         let limit = (6 / Float(config.inputs + config.outputs)).squareRoot()
