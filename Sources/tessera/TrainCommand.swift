@@ -4,7 +4,8 @@ import TesseraIO
 import TesseraTensor
 import TesseraTraining
 
-/// Set by SIGINT; the trainer polls it between updates and saves before exiting.
+/// The signal (SIGINT from Ctrl-C, SIGTERM from `kill` or a job scheduler) that asked
+/// training to stop; the trainer polls it between updates and saves before exiting.
 nonisolated(unsafe) private var interruptRequested: sig_atomic_t = 0
 
 enum TrainCommand: Command {
@@ -57,13 +58,21 @@ enum TrainCommand: Command {
         let trainer = try Trainer(recipe: recipe, reporter: reporter, resume: options.has("--resume"))
         reporter.line("model: \(trainer.model.parameterCount) parameters; \(recipe.data.languages.count) languages; "
                       + Engine.summary)
-        signal(SIGINT) { _ in
-            // A second Ctrl-C leaves at once, without saving.
-            if interruptRequested != 0 { _exit(130) }
-            interruptRequested = 1
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        for stopSignal in [SIGINT, SIGTERM] {
+            sigaddset(&stopSignals, stopSignal)
+            signal(stopSignal) { received in
+                // A second signal leaves at once, without saving.
+                if interruptRequested != 0 { _exit(128 + received) }
+                interruptRequested = received
+            }
         }
+        // A parent may have started us with these signals blocked (Foundation's Process
+        // passes its mask on); unblocked here, they reach this thread and its handler.
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         trainer.shouldStop = { interruptRequested != 0 }
         let reason = try trainer.run()
-        return reason == .interrupted ? 130 : 0
+        return reason == .interrupted ? 128 + interruptRequested : 0
     }
 }

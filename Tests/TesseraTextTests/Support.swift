@@ -71,7 +71,7 @@ enum TestSupport {
 }
 
 /// Reads a pipe to its end on a background thread.
-private final class ErrorCollector: @unchecked Sendable {
+final class ErrorCollector: @unchecked Sendable {
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
 
