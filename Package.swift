@@ -44,6 +44,9 @@ let package = Package(
                                                         "TesseraModels", "TesseraDecoding", "TesseraTranslation", "TesseraMetrics"]),
         .executableTarget(name: "model-bench", dependencies: ["TesseraTensor", "TesseraNN", "TesseraModels", "TesseraDecoding",
                                                              "CAllocCounter"]),
+        // Dumps Tessera's logits, gradients and training batches for recipes/parity-torch.py.
+        .executableTarget(name: "parity-dump", dependencies: ["TesseraIO", "TesseraText", "TesseraTensor", "TesseraData",
+                                                              "TesseraModels", "TesseraTraining"]),
         .executableTarget(name: "moe-bench", dependencies: ["TesseraTensor", "TesseraNN", "TesseraModels"]),
         .executableTarget(name: "tessera", dependencies: ["TesseraIO", "TesseraText", "TesseraTensor", "TesseraData", "TesseraMetrics",
                                                           "TesseraModels", "TesseraDecoding", "TesseraTranslation", "TesseraTraining"]),

@@ -147,15 +147,39 @@ public final class Trainer {
         return max(0, remaining)
     }
 
-    struct UpdateResult { var loss: Double; var nll: Double; var tokens: Int; var step: StepReport }
+    /// What one update did: the batch's summed label-smoothed loss and NLL, its target tokens,
+    /// and the optimizer's report (learning rate, gradient norm before clipping, clipped or not).
+    public struct UpdateResult: Sendable {
+        public var loss: Double
+        public var nll: Double
+        public var tokens: Int
+        public var step: StepReport
+    }
+
+    /// One training batch as the model sees it: its direction and `makeBatch`'s tensors.
+    public struct TrainingBatch: Sendable {
+        public let direction: Direction
+        public let source, input, target: TokenBatch
+    }
 
     /// Feed-forward statistics (MoE load, dropped tokens, …) averaged over a log interval.
     var statistics = StatisticsWindow()
 
     /// One optimizer update on the next batch.
-    func update() throws -> UpdateResult {
+    func update() throws -> UpdateResult { try update(on: nextBatch()) }
+
+    /// Draws the next batch from the sampler, as `run()` would. Public, with `update(on:)`, so a
+    /// tool can record exactly what training sees (recipes/parity.sh replays it in PyTorch).
+    public func nextBatch() throws -> TrainingBatch {
         let batch = sampler.next()
         let tensors = try makeBatch(batch)
+        return TrainingBatch(direction: batch.direction, source: tensors.source, input: tensors.input, target: tensors.target)
+    }
+
+    /// One optimizer update on `batch` (from `nextBatch()`); `run()` is a loop of these plus logging,
+    /// validation and checkpoints.
+    public func update(on batch: TrainingBatch) throws -> UpdateResult {
+        let tensors = (source: batch.source, input: batch.input, target: batch.target)
         graph.reset()
         graph.isTraining = true
         let languages = recipe.data.languages

@@ -84,6 +84,40 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
         #expect(FileManager.default.fileExists(atPath: straightDirectory + "/checkpoint_best.safetensors"))
     }
 
+    /// `nextBatch()` + `update(on:)` (the public pair parity-dump records training with) is the
+    /// update `run()` makes: same batches, same weights bit for bit, and the batches are
+    /// `[tag] x </s>` / `[tag] y` / `y </s>`.
+    @Test func publicUpdateStepsEqualRun() throws {
+        let directory = try fixture.get()
+        let save = directory.appendingPathComponent("steps-\(UUID().uuidString)").path
+        let ran = try Trainer(recipe: recipe(in: directory, saveDirectory: save + "/run", maxUpdate: 3),
+                              reporter: quietReporter(save + "/run"), resume: false)
+        #expect(try ran.run() == .maxUpdate)
+        let stepped = try Trainer(recipe: recipe(in: directory, saveDirectory: save + "/steps", maxUpdate: 3),
+                                  reporter: quietReporter(save + "/steps"), resume: false)
+        let vocabulary = try SentencePiece(path: directory.appendingPathComponent("spm.model").path)
+        var tokens = 0
+        for _ in 0..<3 {
+            let batch = try stepped.nextBatch()
+            let tag = try #require(vocabulary.id(of: batch.direction.target.tag))
+            let pad = stepped.model.config.paddingID
+            for row in 0..<batch.source.count {
+                func real(_ b: TokenBatch) -> [Int32] { Array(b.ids[(row * b.length)..<((row + 1) * b.length)].filter { $0 != pad }) }
+                let (x, input, target) = (real(batch.source), real(batch.input), real(batch.target))
+                #expect(x.first == tag && x.last == vocabulary.endID)
+                #expect(input.first == tag && target.last == vocabulary.endID && Array(input.dropFirst()) == Array(target.dropLast()))
+            }
+            let result = try stepped.update(on: batch)
+            #expect(result.tokens == batch.target.tokenCount && result.loss.isFinite && result.step.gradientNorm > 0)
+            tokens += result.tokens
+        }
+        #expect(tokens == ran.progress.targetTokens)
+        for (a, b) in zip(ran.model.parameters, stepped.model.parameters) {
+            #expect(Array(UnsafeBufferPointer(start: a.value, count: a.count)).map(\.bitPattern)
+                    == Array(UnsafeBufferPointer(start: b.value, count: b.count)).map(\.bitPattern), "\(a.name) differs")
+        }
+    }
+
     /// Every feed-forward kind trains through the same loop: its auxiliary
     /// losses join the loss, its statistics reach the log, and an LMS+FD run
     /// distills into a dense checkpoint.
