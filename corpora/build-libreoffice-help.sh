@@ -45,51 +45,31 @@ languages=(
     "tr libreoffice-help-tr tr"
 )
 
+fail() { echo "build-libreoffice-help.sh: $*" >&2; exit 1; }
 for tool in apt-get dpkg-deb python3 sha256sum; do
-    command -v "$tool" >/dev/null || { echo "build-libreoffice-help.sh: $tool not found" >&2; exit 1; }
+    command -v "$tool" >/dev/null || fail "$tool not found"
 done
 # Absolute paths: the script works inside the cache folder.
 downloads=$(realpath -m "$downloads") out=$(realpath -m "$out")
 mkdir -p "$downloads"
 cd "$downloads"
 
-cached_deb() {  # the one cached .deb of package $1, if any
-    local debs=("$1"_*.deb)
-    [ -e "${debs[0]}" ] || return 1
-    [ ${#debs[@]} -eq 1 ] || { echo "build-libreoffice-help.sh: several .debs of $1 in $downloads; keep one" >&2; exit 1; }
-    echo "${debs[0]}"
-}
+source "$repo/corpora/debian-packages.sh"
 
 now() { date +%s.%N; }
 started=$(now)
-updated=0
 for entry in "${languages[@]}"; do
     read -r _ package _ <<<"$entry"
-    cached_deb "$package" >/dev/null && continue
-    echo "downloading $package"
-    if ! apt-get download "$package" 2>/dev/null; then
-        # Fresh containers often ship without package lists.
-        [ $updated -eq 1 ] || { apt-get update -qq; updated=1; }
-        apt-get download "$package"
-    fi
+    fetch_deb "$package"
 done
 downloaded=$(now)
 
-# Unpack each .deb once into a folder named after it; the rename makes an
-# interrupted unpack start over instead of leaving a half tree behind.
 roots=() sources="{"
 for entry in "${languages[@]}"; do
     read -r lang package folder <<<"$entry"
     deb=$(cached_deb "$package")
-    tree="unpacked/${deb%.deb}"
-    if [ ! -d "$tree" ]; then
-        echo "unpacking $deb"
-        rm -rf "$tree.partial"
-        mkdir -p "$tree.partial"
-        dpkg-deb -x "$deb" "$tree.partial"
-        mv "$tree.partial" "$tree"
-    fi
-    roots+=(--lang "$lang=$downloads/$tree/usr/share/libreoffice/help/$folder")
+    unpack_deb "$deb"
+    roots+=(--lang "$lang=$downloads/$(deb_tree "$deb")/usr/share/libreoffice/help/$folder")
     version=$(dpkg-deb -f "$deb" Version)
     sha=$(sha256sum "$deb" | cut -d' ' -f1)
     sources+="\"$lang\": {\"package\": \"$package\", \"version\": \"$version\", \"sha256\": \"$sha\"},"

@@ -59,35 +59,11 @@ downloads=$(realpath -m "$downloads") out=$(realpath -m "$out")
 mkdir -p "$downloads"
 cd "$downloads"
 
-cached_deb() {  # the one cached .deb of package $1, if any
-    local debs=("$1"_*.deb)
-    [ -e "${debs[0]}" ] || return 1
-    [ ${#debs[@]} -eq 1 ] || fail "several .debs of $1 in $downloads; keep one"
-    echo "${debs[0]}"
-}
-
-if ! cached_deb "$package" >/dev/null; then
-    echo "downloading $package"
-    if ! apt-get download "$package" 2>/dev/null; then
-        # Fresh containers often ship without package lists.
-        apt-get update -qq 2>/dev/null || true
-        if ! message=$(apt-get download "$package" 2>&1 >/dev/null); then
-            fail "cannot download $package: $(printf '%s\n' "$message" | grep '^E:' | head -n 1)"
-        fi
-    fi
-fi
+source "$repo/corpora/debian-packages.sh"
+fetch_deb "$package"
 deb=$(cached_deb "$package")
-
-# Unpack once into a folder named after the .deb; the rename makes an
-# interrupted unpack start over instead of leaving a half tree behind.
-tree="unpacked/${deb%.deb}"
-if [ ! -d "$tree" ]; then
-    echo "unpacking $deb"
-    rm -rf "$tree.partial"
-    mkdir -p "$tree.partial"
-    dpkg-deb -x "$deb" "$tree.partial"
-    mv "$tree.partial" "$tree"
-fi
+unpack_deb "$deb"
+tree=$(deb_tree "$deb")
 [ -d "$tree/usr/share/locale" ] || fail "$package has no usr/share/locale; no gettext catalogs to read"
 
 version=$(dpkg-deb -f "$deb" Version)
