@@ -156,7 +156,8 @@ public final class Trainer {
         public var step: StepReport
     }
 
-    /// One training batch as the model sees it: its direction and `makeBatch`'s tensors.
+    /// One training batch as the model sees it: its direction, and source `[tag] x </s>`, decoder
+    /// input `[tag] y`, target `y </s>`.
     public struct TrainingBatch: Sendable {
         public let direction: Direction
         public let source, input, target: TokenBatch
@@ -170,32 +171,32 @@ public final class Trainer {
 
     /// Draws the next batch from the sampler, as `run()` would. Public, with `update(on:)`, so a
     /// tool can record exactly what training sees (recipes/parity.sh replays it in PyTorch).
-    public func nextBatch() throws -> TrainingBatch {
-        let batch = sampler.next()
-        let tensors = try makeBatch(batch)
-        return TrainingBatch(direction: batch.direction, source: tensors.source, input: tensors.input, target: tensors.target)
+    public func nextBatch() throws -> TrainingBatch { try makeBatch(sampler.next()) }
+
+    /// The feed-forward context of a batch: its direction as indices into the recipe's languages.
+    public func context(for batch: TrainingBatch) -> FeedForwardContext {
+        let languages = recipe.data.languages
+        return FeedForwardContext(source: languages.firstIndex(of: batch.direction.source)!,
+                                  target: languages.firstIndex(of: batch.direction.target)!)
     }
 
     /// One optimizer update on `batch` (from `nextBatch()`); `run()` is a loop of these plus logging,
     /// validation and checkpoints.
     public func update(on batch: TrainingBatch) throws -> UpdateResult {
-        let tensors = (source: batch.source, input: batch.input, target: batch.target)
         graph.reset()
         graph.isTraining = true
-        let languages = recipe.data.languages
-        let context = FeedForwardContext(source: languages.firstIndex(of: batch.direction.source)!,
-                                         target: languages.firstIndex(of: batch.direction.target)!)
+        let context = self.context(for: batch)
         let smoothing = recipe.optimization.labelSmoothing
         var total: Var
         let result: CrossEntropyResult
         if let fd = model.config.feedForwardKind.fuseDistillation {
             // Both routes forward, one backward: ½(CE_ls + CE_sh) + λ·KL.
-            let distilled = FuseDistillation.loss(graph, model: model, source: tensors.source, decoderInput: tensors.input,
-                                                  targets: tensors.target, smoothing: smoothing, context: context,
+            let distilled = FuseDistillation.loss(graph, model: model, source: batch.source, decoderInput: batch.input,
+                                                  targets: batch.target, smoothing: smoothing, context: context,
                                                   lambda: fd.lambda, divergence: fd.divergence)
             (total, result) = (distilled.loss, distilled.languageSpecific)
         } else {
-            result = model.loss(graph, source: tensors.source, decoderInput: tensors.input, targets: tensors.target,
+            result = model.loss(graph, source: batch.source, decoderInput: batch.input, targets: batch.target,
                                 labelSmoothing: smoothing, context: context)
             total = result.loss
         }
@@ -214,8 +215,7 @@ public final class Trainer {
         return UpdateResult(loss: loss, nll: result.nllSum, tokens: result.tokens, step: step)
     }
 
-    /// Source `[tag] x </s>`, decoder input `[tag] y`, target `y </s>`.
-    func makeBatch(_ batch: Batch) throws -> (source: TokenBatch, input: TokenBatch, target: TokenBatch) {
+    func makeBatch(_ batch: Batch) throws -> TrainingBatch {
         let tag = tags[batch.direction.target]!, end = vocabulary.endID, pad = model.config.paddingID
         var sources: [[Int32]] = [], inputs: [[Int32]] = [], targets: [[Int32]] = []
         for row in batch.rows {
@@ -224,7 +224,8 @@ public final class Trainer {
             inputs.append([tag] + y)
             targets.append(y + [end])
         }
-        return (TokenBatch(sources, paddingID: pad), TokenBatch(inputs, paddingID: pad), TokenBatch(targets, paddingID: pad))
+        return TrainingBatch(direction: batch.direction, source: TokenBatch(sources, paddingID: pad),
+                             input: TokenBatch(inputs, paddingID: pad), target: TokenBatch(targets, paddingID: pad))
     }
 
     private func validateAndSave(elapsed: Double) throws {

@@ -94,12 +94,6 @@ func add(_ writer: inout Safetensors.Writer, _ name: String, _ batch: TokenBatch
 
 func json(_ value: some Encodable) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
 
-func context(_ trainer: Trainer, _ batch: Trainer.TrainingBatch) -> FeedForwardContext {
-    let languages = trainer.recipe.data.languages
-    return FeedForwardContext(source: languages.firstIndex(of: batch.direction.source)!,
-                              target: languages.firstIndex(of: batch.direction.target)!)
-}
-
 do {
     let recipe = try loadRecipe(positional[1])
     let trainer = try makeTrainer(recipe)
@@ -118,16 +112,16 @@ do {
         // without the optimizer step.
         let graph = Graph(seed: 1)
         let result = model.loss(graph, source: batch.source, decoderInput: batch.input, targets: batch.target,
-                                labelSmoothing: recipe.optimization.labelSmoothing, context: context(trainer, batch))
+                                labelSmoothing: recipe.optimization.labelSmoothing, context: trainer.context(for: batch))
         let loss = graph.scalar(result.loss)
         graph.backward(result.loss, seed: 1 / Float(max(result.tokens, 1)))
         // The logits, from a second forward pass (model.loss keeps them inside).
         let forward = Graph(seed: 1)
         forward.isTraining = false
         let logits: [Float] = forward.withoutGrad {
-            let (memory, padding) = model.encode(forward, source: batch.source, context: context(trainer, batch))
-            return forward.array(model.decode(forward, input: batch.input, memory: memory, memoryPadding: padding,
-                                              context: context(trainer, batch)))
+            let context = trainer.context(for: batch)
+            let (memory, padding) = model.encode(forward, source: batch.source, context: context)
+            return forward.array(model.decode(forward, input: batch.input, memory: memory, memoryPadding: padding, context: context))
         }
 
         var writer = Safetensors.Writer(metadata: [
