@@ -19,6 +19,9 @@ public struct Language: Hashable, Comparable, Codable, Sendable, CustomStringCon
     /// (fairseq's `--encoder-langtok tgt` convention), e.g. `__de__`.
     public var tag: String { "__\(code)__" }
 
+    /// Whether a vocabulary piece has the form of a language tag, of any language.
+    public static func isTag(_ piece: String) -> Bool { piece.count > 4 && piece.hasPrefix("__") && piece.hasSuffix("__") }
+
     public var description: String { code }
 
     public static func < (a: Language, b: Language) -> Bool { a.code < b.code }

@@ -28,10 +28,7 @@ public final class Translator {
             tags[language] = id
         }
         self.tags = tags
-        let languageTags = (0..<Int32(vocabulary.vocabularySize)).filter {
-            guard let piece = vocabulary.piece(of: $0) else { return false }
-            return piece.count > 4 && piece.hasPrefix("__") && piece.hasSuffix("__")
-        }
+        let languageTags = (0..<Int32(vocabulary.vocabularySize)).filter { vocabulary.piece(of: $0).map(Language.isTag) ?? false }
         banned = ([vocabulary.paddingID, vocabulary.unknownID, vocabulary.beginID] + languageTags)
             .filter { $0 >= 0 && $0 != vocabulary.endID }
     }
