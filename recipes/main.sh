@@ -12,31 +12,19 @@ cd "$(dirname "$0")/.."
 recipes/setup.sh
 tessera="$(swift build -c release --show-bin-path)/tessera"
 corpus=data/corpus
-data=data/main
 run=runs/main
-langs=en,de,fr
-vocab_size=4000
+langs=$(python3 -c 'import json; print(" ".join(json.load(open("recipes/main.json"))["data"]["langs"]))')
 
 step() { printf '\n== %s\n' "$*" >&2; }
 
-step "corpus: LibreOffice help in 13 languages -> $corpus"
-[ -s "$corpus/manifest.json" ] || corpora/build-libreoffice-help.sh --out "$corpus"
-
-step "vocabulary of $langs ($vocab_size pieces) -> $data/spm.model"
-[ -s "$data/spm.model" ] || "$tessera" vocab --input "$corpus/train" --langs "$langs" -o "$data/spm" --vocab-size "$vocab_size"
-
-step "binarize: train, valid and test -> $data"
-for split in train valid test; do
-    [ -s "$data/$split.safetensors" ] ||
-        "$tessera" binarize --input "$corpus/$split" --langs "$langs" --vocab "$data/spm.model" -o "$data/$split.safetensors"
-done
+recipes/prepare-main-data.sh
 
 step "train: recipes/main.json -> $run (stops after 15 minutes of training)"
 "$tessera" train --recipe recipes/main.json --resume
 
 directions=()
-for src in ${langs//,/ }; do
-    for tgt in ${langs//,/ }; do [ "$src" = "$tgt" ] || directions+=("$src-$tgt"); done
+for src in $langs; do
+    for tgt in $langs; do [ "$src" = "$tgt" ] || directions+=("$src-$tgt"); done
 done
 
 step "translate the test split (${directions[*]}) with $run/checkpoint_last.safetensors, beam 5"

@@ -11,7 +11,7 @@ and resume; a finished run is skipped. The report prints the validation loss per
 target token (no label smoothing) at each validation and the training loss every 100 updates, from each run's log and train.jsonl.
 Validation losses are per token of each run's own vocabulary, so across
 vocabularies compare them as loss per sentence (the report prints both).
-Needs recipes/prepare-data.sh's corpus and vocabulary (it runs it).
+It runs recipes/prepare-data.sh and recipes/prepare-main-data.sh for the two vocabularies.
 """
 import json
 import os
@@ -65,17 +65,9 @@ def tessera():
     return os.path.join(path, "tessera")
 
 
-def prepare(binary):
+def prepare():
     subprocess.run(["recipes/prepare-data.sh"], check=True)
-    os.makedirs("data/main", exist_ok=True)
-    # The same vocabulary and splits as recipes/main.sh builds.
-    if not os.path.exists("data/main/spm.model"):
-        subprocess.run([binary, "vocab", "--input", "data/corpus/train", "--langs", "en,de,fr", "-o", "data/main/spm",
-                        "--vocab-size", "4000"], check=True)
-    for split in ["train", "valid", "test"]:
-        if not os.path.exists(f"data/main/{split}.safetensors"):
-            subprocess.run([binary, "binarize", "--input", f"data/corpus/{split}", "--langs", "en,de,fr", "--vocab",
-                            "data/main/spm.model", "-o", f"data/main/{split}.safetensors"], check=True)
+    subprocess.run(["recipes/prepare-main-data.sh"], check=True)
 
 
 def train(binary, name):
@@ -136,7 +128,7 @@ def main():
         sys.exit(f"sample-efficiency.py: unknown variant {unknown[0]} (known: {', '.join(VARIANTS)})")
     binary = tessera()
     if not only_report:
-        prepare(binary)
+        prepare()
         for name in names:
             print(f"== {name}", file=sys.stderr, flush=True)
             train(binary, name)
