@@ -346,12 +346,16 @@ def perturb(args):
 # ----------------------------------------------------------------------------- training
 
 def tessera_learning_rate(adam, step):
-    """fairseq's inverse_sqrt with linear warmup from warmup_init_lr, as Tessera indexes it:
-    update k (from 1) uses lr(k) (fairseq's own trainer uses lr(k-1) for update k)."""
+    """fairseq's inverse_sqrt or polynomial_decay after a linear warmup from warmup_init_lr, as
+    Tessera indexes it: update k (from 1) uses lr(k) (fairseq's own trainer uses lr(k-1))."""
     warmup, peak, start = adam["warmupSteps"], adam["learningRate"], adam["warmupInitLearningRate"]
     if step <= warmup:
         return start + (peak - start) * step / max(warmup, 1)
-    return peak * math.sqrt(max(warmup, 1) / step)
+    polynomial = adam.get("decay", {}).get("polynomial")
+    if polynomial is None:
+        return peak * math.sqrt(max(warmup, 1) / step)
+    end, span = polynomial["endLearningRate"], max(polynomial["totalUpdates"] - warmup, 1)
+    return (peak - end) * max(0.0, 1 - (step - warmup) / span) ** polynomial["power"] + end
 
 
 def replay(dump_path, init_path, cfg, label):

@@ -12,6 +12,7 @@ public struct AdamConfig: Codable, Sendable, Equatable {
     public var warmupSteps: Int = 4000
     /// Learning rate at step 0 of the warmup (fairseq's --warmup-init-lr).
     public var warmupInitLearningRate: Float = 1e-7
+    public var decay: LearningRateDecay = .inverseSquareRoot
     /// Clip the global gradient L2 norm to this value; nil disables clipping.
     public var clipNorm: Float?
 
@@ -60,13 +61,13 @@ public final class Adam {
         return (UnsafeMutableBufferPointer(start: moments[index].m, count: n), UnsafeMutableBufferPointer(start: moments[index].v, count: n))
     }
 
-    /// Linear warmup from warmupInitLearningRate to learningRate over warmupSteps, then ∝ 1/√step.
+    /// Linear warmup from warmupInitLearningRate to learningRate over warmupSteps, then `decay`.
     public func learningRate(atStep step: Int) -> Float {
         let c = config
         if step <= c.warmupSteps {
             return c.warmupInitLearningRate + (c.learningRate - c.warmupInitLearningRate) * Float(step) / Float(max(c.warmupSteps, 1))
         }
-        return c.learningRate * (Float(max(c.warmupSteps, 1)) / Float(step)).squareRoot()
+        return c.decay.rate(atStep: step, peak: c.learningRate, warmupSteps: c.warmupSteps)
     }
 
     /// Applies one update from the accumulated gradients times `gradientScale` (e.g. 1/target

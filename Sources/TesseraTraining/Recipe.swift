@@ -49,10 +49,22 @@ public struct Recipe: Codable, Sendable, Equatable {
         /// Wall-clock budget in seconds (0: none).
         public var maxTime: Double = 0
         public var seed: UInt64 = 1
+        /// fairseq's names: "inverse_sqrt", or "polynomial_decay" to `end_learning_rate` at
+        /// `total_num_update` (default `max_update`) with exponent `power`.
+        public var learningRateScheduler = Scheduler.inverseSquareRoot
+        public var totalUpdates: Int?
+        public var endLearningRate: Float = 0
+        public var power: Float = 1
+
+        public enum Scheduler: String, Codable, Sendable, Equatable {
+            case inverseSquareRoot = "inverse_sqrt", polynomialDecay = "polynomial_decay"
+        }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case learningRate = "lr", warmupUpdates = "warmup_updates", clipNorm = "clip_norm", weightDecay = "weight_decay"
             case labelSmoothing = "label_smoothing", maxUpdate = "max_update", maxTime = "max_time", seed
+            case learningRateScheduler = "lr_scheduler", totalUpdates = "total_num_update"
+            case endLearningRate = "end_learning_rate", power
         }
 
         public init() {}
@@ -68,6 +80,17 @@ public struct Recipe: Codable, Sendable, Equatable {
             try c.update(&maxUpdate, .maxUpdate)
             try c.update(&maxTime, .maxTime)
             try c.update(&seed, .seed)
+            try c.update(&learningRateScheduler, .learningRateScheduler)
+            totalUpdates = try c.decodeIfPresent(Int.self, forKey: .totalUpdates)
+            try c.update(&endLearningRate, .endLearningRate)
+            try c.update(&power, .power)
+        }
+
+        var decay: LearningRateDecay {
+            switch learningRateScheduler {
+            case .inverseSquareRoot: .inverseSquareRoot
+            case .polynomialDecay: .polynomial(totalUpdates: totalUpdates ?? maxUpdate, endLearningRate: endLearningRate, power: power)
+            }
         }
     }
 
@@ -142,6 +165,7 @@ public struct Recipe: Codable, Sendable, Equatable {
         config.warmupSteps = optimization.warmupUpdates
         config.clipNorm = optimization.clipNorm > 0 ? optimization.clipNorm : nil
         config.weightDecay = optimization.weightDecay
+        config.decay = optimization.decay
         return config
     }
 }

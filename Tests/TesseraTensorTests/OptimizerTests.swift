@@ -57,6 +57,22 @@ import Testing
         #expect(abs(adam.learningRate(atStep: 400) - 5e-4) < 1e-9)
     }
 
+    @Test func polynomialDecayFallsLinearlyToTheEndRateAndStaysThere() {
+        var c = AdamConfig()
+        c.learningRate = 1e-3
+        c.warmupSteps = 100
+        c.warmupInitLearningRate = 0
+        c.decay = .polynomial(totalUpdates: 500, endLearningRate: 1e-4, power: 1)
+        let adam = Adam(parameters: [], config: c)
+        #expect(abs(adam.learningRate(atStep: 50) - 5e-4) < 1e-9)
+        #expect(abs(adam.learningRate(atStep: 100) - 1e-3) < 1e-9)
+        #expect(abs(adam.learningRate(atStep: 300) - 5.5e-4) < 1e-9)
+        #expect(abs(adam.learningRate(atStep: 500) - 1e-4) < 1e-9)
+        #expect(abs(adam.learningRate(atStep: 900) - 1e-4) < 1e-9)
+        c.decay = .polynomial(totalUpdates: 500, endLearningRate: 0, power: 2)
+        #expect(abs(Adam(parameters: [], config: c).learningRate(atStep: 300) - 2.5e-4) < 1e-9)
+    }
+
     @Test func clippingScalesTheGradientToTheMaxNorm() {
         let p = Parameter(name: "w", shape: Shape(3), values: [0.5, -1, 2])
         let adam = Adam(parameters: [p], config: config(clip: 1))

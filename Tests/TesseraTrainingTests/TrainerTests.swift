@@ -167,6 +167,16 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
         }
     }
 
+    @Test func polynomialDecayRunsToTotalNumUpdateOrElseMaxUpdate() throws {
+        let base = #"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "schedule": {"save_dir": "x"}, "optimization": "#
+        let byDefault = try JSONDecoder().decode(Recipe.self, from: Data((base + #"{"lr_scheduler": "polynomial_decay", "max_update": 700}}"#).utf8))
+        #expect(byDefault.adam.decay == .polynomial(totalUpdates: 700, endLearningRate: 0, power: 1))
+        let explicit = try JSONDecoder().decode(Recipe.self, from: Data((base + #"{"lr_scheduler": "polynomial_decay", "total_num_update": 900, "end_learning_rate": 1e-5, "power": 2}}"#).utf8))
+        #expect(explicit.adam.decay == .polynomial(totalUpdates: 900, endLearningRate: 1e-5, power: 2))
+        let inverse = try JSONDecoder().decode(Recipe.self, from: Data((base + "{}}").utf8))
+        #expect(inverse.adam.decay == .inverseSquareRoot)
+    }
+
     @Test func recipeErrorsNameTheProblem() throws {
         let directory = try fixture.get()
         let path = directory.appendingPathComponent("bad.json").path
@@ -177,6 +187,8 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
             (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"], "max_tokenz": 5}, "schedule": {"save_dir": "x"}}"#,
              "unknown key 'max_tokenz'"),
             ("{not json", "invalid recipe"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "optimization": {"lr_scheduler": "cosine"}, "schedule": {"save_dir": "x"}}"#,
+             "cosine"),
         ] {
             try Data(json.utf8).write(to: URL(fileURLWithPath: path))
             do {
