@@ -7,7 +7,7 @@ public enum Search {
     /// Argmax decoding: each sentence extends its single hypothesis until it
     /// emits `end`; at its length cap it emits `end`.
     public static func greedy(decoder: StepDecoder, starts: [Int32], end: Int32, banned: [Int32] = [], maxLengths: [Int],
-                              lengthPenalty: Float = 1) throws -> [Hypothesis] {
+                              lengthPenalty: Float = 1, noRepeatNgramSize: Int = 0) throws -> [Hypothesis] {
         var results = starts.map { _ in Hypothesis(tokens: [], logProbability: 0, score: 0) }
         var live = Array(starts.indices)  // sentence of each live hypothesis
         var tokens = starts
@@ -17,10 +17,10 @@ public enum Search {
             var logits = try decoder.step(tokens: tokens, parents: parents)
             var nextLive: [Int] = [], nextTokens: [Int32] = [], nextParents: [Int] = []
             for (row, sentence) in live.enumerated() {
-                let length = results[sentence].tokens.count
                 let best = logits.withUnsafeMutableBufferPointer { all in
                     let row = UnsafeMutableBufferPointer(rebasing: all[row * vocabulary ..< (row + 1) * vocabulary])
-                    constrain(row, length: length, cap: maxLengths[sentence], end: end, banned: banned)
+                    constrain(row, after: results[sentence].tokens, cap: maxLengths[sentence], end: end, banned: banned,
+                              noRepeatNgramSize: noRepeatNgramSize)
                     return argmax(row)
                 }
                 results[sentence].tokens.append(Int32(best.index))
@@ -46,7 +46,7 @@ public enum Search {
     /// hypothesis finishes with `end`, scored by its probability. Returns the
     /// best finished hypothesis per sentence.
     public static func beam(decoder: StepDecoder, starts: [Int32], end: Int32, banned: [Int32] = [], maxLengths: [Int],
-                            beam: Int, lengthPenalty: Float) throws -> [Hypothesis] {
+                            beam: Int, lengthPenalty: Float, noRepeatNgramSize: Int = 0) throws -> [Hypothesis] {
         precondition(beam >= 1, "beam must be at least 1")
         struct Live { var sentence: Int; var tokens: [Int32]; var logProbability: Float }
         var finished = starts.map { _ in [Hypothesis]() }
@@ -71,7 +71,8 @@ public enum Search {
                     let base = live[r].logProbability
                     logits.withUnsafeMutableBufferPointer { all in
                         let scores = UnsafeMutableBufferPointer(rebasing: all[r * vocabulary ..< (r + 1) * vocabulary])
-                        constrain(scores, length: length, cap: maxLengths[sentence], end: end, banned: banned)
+                        constrain(scores, after: live[r].tokens, cap: maxLengths[sentence], end: end, banned: banned,
+                                  noRepeatNgramSize: noRepeatNgramSize)
                         for token in 0..<vocabulary where scores[token] > -.infinity {
                             candidates.offer(score: base + scores[token], row: r, token: token)
                         }
@@ -117,10 +118,14 @@ public enum Search {
         }
     }
 
-    /// fairseq's output constraints on one hypothesis's next-token scores: `banned`
-    /// tokens (padding, unknown, start, language tags) never; `end` not as the first
-    /// token (min_len 1); only `end` once `length` tokens reach the cap.
-    static func constrain(_ scores: UnsafeMutableBufferPointer<Float>, length: Int, cap: Int, end: Int32, banned: [Int32]) {
+    /// fairseq's output constraints on the next-token scores of a hypothesis that has
+    /// produced `tokens`: `banned` tokens (padding, unknown, start, language tags) never;
+    /// `end` not as the first token (min_len 1); only `end` once the tokens reach the
+    /// cap; with `noRepeatNgramSize` n > 0, no token that would repeat an n-gram of
+    /// `tokens` (fairseq's --no-repeat-ngram-size).
+    static func constrain(_ scores: UnsafeMutableBufferPointer<Float>, after tokens: [Int32], cap: Int, end: Int32,
+                          banned: [Int32], noRepeatNgramSize n: Int = 0) {
+        let length = tokens.count
         if length >= cap {
             let kept = scores[Int(end)]
             for i in scores.indices { scores[i] = -.infinity }
@@ -129,6 +134,13 @@ public enum Search {
         }
         for token in banned { scores[Int(token)] = -.infinity }
         if length == 0 { scores[Int(end)] = -.infinity }
+        if n > 0 && length >= n {
+            // Every earlier occurrence of the last n−1 tokens bans the token that followed it.
+            let suffix = length - (n - 1)
+            for start in 0..<suffix where tokens[start..<start + n - 1].elementsEqual(tokens[suffix...]) {
+                scores[Int(tokens[start + n - 1])] = -.infinity
+            }
+        }
     }
 
     static func normalized(_ logProbability: Float, length: Int, penalty: Float) -> Float {

@@ -21,6 +21,8 @@ public struct SearchOptions: Codable, Sendable, Equatable {
     /// length counting its language tag and end token as fairseq's src_lengths do).
     public var maxLengthA: Float = 0
     public var maxLengthB = 200
+    /// No n-gram of output tokens occurs twice (fairseq's --no-repeat-ngram-size; 0: off).
+    public var noRepeatNgramSize = 0
 
     public init() {}
 

@@ -79,9 +79,11 @@ public final class Translator {
             let starts = rows.map { _ in tag }
             let hypotheses = options.beam == 1
                 ? try Search.greedy(decoder: decoder, starts: starts, end: vocabulary.endID, banned: banned,
-                                    maxLengths: maxLengths, lengthPenalty: options.lengthPenalty)
+                                    maxLengths: maxLengths, lengthPenalty: options.lengthPenalty,
+                                    noRepeatNgramSize: options.noRepeatNgramSize)
                 : try Search.beam(decoder: decoder, starts: starts, end: vocabulary.endID, banned: banned, maxLengths: maxLengths,
-                                  beam: options.beam, lengthPenalty: options.lengthPenalty)
+                                  beam: options.beam, lengthPenalty: options.lengthPenalty,
+                                  noRepeatNgramSize: options.noRepeatNgramSize)
             for (row, hypothesis) in zip(rows, hypotheses) {
                 output[row] = try vocabulary.decode(Array(hypothesis.tokens.dropLast()))
             }

@@ -28,6 +28,8 @@ enum TranslateCommand: Command {
           --lenpen X            length penalty: score / length^X (default 1.0)
           --max-len-a X, --max-len-b N
                                 output at most X·source length + N tokens (default 0, 200)
+          --no-repeat-ngram-size N
+                                no n-gram of N output tokens twice (default 0: off)
           --batch-size N        sentences per decoding batch (default 32)
           --buffer-size N       lines read before translating (default 256)
           --route ls|shared     LMS+FD models: language-specific factors (FD-LS, default)
@@ -38,6 +40,7 @@ enum TranslateCommand: Command {
         let options = try Arguments(arguments, options: [
             "--model": .value, "--src": .value, "--tgt": .value, "--tsv": .flag, "--beam": .value, "--lenpen": .value,
             "--max-len-a": .value, "--max-len-b": .value, "--batch-size": .value, "--buffer-size": .value, "--route": .value,
+            "--no-repeat-ngram-size": .value,
         ])
         guard options.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(options.positional[0])'") }
         var search = SearchOptions()
@@ -45,6 +48,8 @@ enum TranslateCommand: Command {
         search.lengthPenalty = try options.number("--lenpen", default: search.lengthPenalty)
         search.maxLengthA = try options.number("--max-len-a", default: search.maxLengthA)
         search.maxLengthB = try options.number("--max-len-b", default: search.maxLengthB)
+        search.noRepeatNgramSize = try options.number("--no-repeat-ngram-size", default: search.noRepeatNgramSize)
+        guard search.noRepeatNgramSize >= 0 else { throw UsageError(message: "--no-repeat-ngram-size must be 0 or more") }
         let batchSize = try options.number("--batch-size", default: 32)
         let bufferSize = try options.number("--buffer-size", default: 256)
         guard search.beam >= 1, batchSize >= 1, bufferSize >= 1, search.maxLengthB >= 0 else {

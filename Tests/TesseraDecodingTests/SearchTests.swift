@@ -121,6 +121,47 @@ private final class ToyDecoder: StepDecoder {
         }
     }
 
+    /// fairseq's --no-repeat-ngram-size: each earlier occurrence of the last n−1 tokens
+    /// bans the token that followed it, and nothing else.
+    @Test func noRepeatNgramBansExactlyTheTokensThatWouldRepeat() {
+        func banned(after tokens: [Int32], n: Int) -> [Int] {
+            var scores = [Float](repeating: 0, count: 10)
+            scores.withUnsafeMutableBufferPointer {
+                Search.constrain($0, after: tokens, cap: 50, end: 2, banned: [], noRepeatNgramSize: n)
+            }
+            return scores.indices.filter { scores[$0] == -.infinity }
+        }
+        #expect(banned(after: [5, 6, 7, 5, 6], n: 3) == [7])
+        #expect(banned(after: [5, 6, 7, 5, 6], n: 2) == [7])
+        #expect(banned(after: [5, 6, 5, 7, 5], n: 2) == [6, 7])
+        #expect(banned(after: [5, 6, 7, 5, 6], n: 4) == [])
+        #expect(banned(after: [5, 6, 7], n: 1) == [5, 6, 7])
+        #expect(banned(after: [5, 6, 7, 5, 6], n: 0) == [])
+    }
+
+    @Test(arguments: [1, 4]) func noOutputRepeatsAnNgram(beam: Int) throws {
+        let starts: [Int32] = [1, 1, 1, 1]
+        let caps = [30, 30, 30, 30]
+        func search(_ n: Int) throws -> [Hypothesis] {
+            let decoder = ToyDecoder(vocabularySize: 5, seed: 11)
+            return beam == 1
+                ? try Search.greedy(decoder: decoder, starts: starts, end: 2, maxLengths: caps, noRepeatNgramSize: n)
+                : try Search.beam(decoder: decoder, starts: starts, end: 2, maxLengths: caps, beam: beam, lengthPenalty: 1,
+                                  noRepeatNgramSize: n)
+        }
+        func repeatsAn(_ n: Int, _ tokens: [Int32]) -> Bool {
+            let grams = tokens.count < n ? [] : (0...(tokens.count - n)).map { Array(tokens[$0..<$0 + n]) }
+            return Set(grams).count < grams.count
+        }
+        #expect(try search(0).contains { repeatsAn(2, Array($0.tokens.dropLast())) })
+        for n in [2, 3] {
+            for hypothesis in try search(n) {
+                #expect(!repeatsAn(n, Array(hypothesis.tokens.dropLast())), "\(hypothesis.tokens)")
+                #expect(hypothesis.tokens.last == 2)
+            }
+        }
+    }
+
     @Test func topKKeepsBestWithStableTies() {
         var top = TopK(capacity: 3)
         for (i, score) in [1, 5, 3, 5, 2, 5].enumerated() { top.offer(score: Float(score), row: 0, token: i) }
