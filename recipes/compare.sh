@@ -62,35 +62,31 @@ evaluate() {
     done
 }
 
+# progress CKPT KEY: one field of the training progress a checkpoint records (empty if absent)
+progress() {
+    python3 - "$1" "$2" <<'PY'
+import json, struct, sys
+with open(sys.argv[1], "rb") as f:
+    header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
+value = json.loads(header["__metadata__"]["training_progress"]).get(sys.argv[2])
+print("" if value is None else value)
+PY
+}
+
 # describe NAME CKPT RUN_DIR [TRAINED_CKPT]: parameters, the median of the target tokens per second
 # logged during training (robust to pauses and validation), and from TRAINED_CKPT (default CKPT)
 # the updates, training minutes and best validation loss, with the training commit, into results.tsv
 describe() {
     local name=$1 model=$2 run=$3 trained=${4:-$2}
-    local counts figures
+    local counts speed loss
     counts=$("$tessera" inspect --model "$model" | sed -n 's/^parameters: //p')
-    figures=$(python3 - "$run" "$trained" <<'PY'
-import json, statistics, struct, sys
-rates = [json.loads(line)["tgt_tokens_per_s"] for line in open(f"{sys.argv[1]}/train.jsonl")]
-with open(sys.argv[2], "rb") as f:
-    header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
-progress = json.loads(header["__metadata__"]["training_progress"])
-loss = progress.get("best_valid_loss")
-print(round(statistics.median(rates)) if rates else "n/a", progress["updates"], f"{progress['elapsed_s'] / 60:.0f}",
-      f"{loss:.3f}" if loss is not None else "n/a", sep="\t")
-PY
-)
-    printf '%s\tinfo\t%s\t%s\t%s\n' "$name" "$counts" "$figures" "$(cat "$run/commit")" >> "$results"
-}
-
-# elapsed_seconds CKPT: training wall-clock seconds recorded in a checkpoint
-elapsed_seconds() {
-    python3 - "$1" <<'PY'
-import json, struct, sys
-with open(sys.argv[1], "rb") as f:
-    header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
-print(json.loads(header["__metadata__"]["training_progress"])["elapsed_s"])
-PY
+    speed=$(python3 -c 'import json, statistics, sys
+rates = [json.loads(line)["tgt_tokens_per_s"] for line in open(sys.argv[1])]
+print(round(statistics.median(rates)) if rates else "n/a")' "$run/train.jsonl")
+    loss=$(progress "$trained" best_valid_loss)
+    printf '%s\tinfo\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$counts" "$speed" "$(progress "$trained" updates)" \
+        "$(awk -v s="$(progress "$trained" elapsed_s)" 'BEGIN { printf "%.0f", s / 60 }')" \
+        "$([ -n "$loss" ] && awk -v l="$loss" 'BEGIN { printf "%.3f", l }' || echo n/a)" "$(cat "$run/commit")" >> "$results"
 }
 
 # significance SET BASELINE SYSTEM…: paired bootstrap resampling of BLEU per direction, as JSON
@@ -123,11 +119,11 @@ for run in $runs; do
     [ "$recipe" = "$run" ] || { seed=${run#*@}; name="$recipe-seed$seed"; }
     if [ "$recipe" = lms-fd ]; then
         # LMS+FD at LMS's training time: stop there, keep that checkpoint, then go on to UPDATES.
-        budget=$(elapsed_seconds "$root/lms/checkpoint_last.safetensors")
+        budget=$(progress "$root/lms/checkpoint_last.safetensors" elapsed_s)
         snapshot="$eval/lms-fd-equal-time.safetensors"
         if [ ! -s "$snapshot" ]; then
             if [ -s "$root/lms-fd/checkpoint_last.safetensors" ] &&
-                awk -v a="$(elapsed_seconds "$root/lms-fd/checkpoint_last.safetensors")" -v b="$budget" 'BEGIN { exit !(a > b) }'; then
+                awk -v a="$(progress "$root/lms-fd/checkpoint_last.safetensors" elapsed_s)" -v b="$budget" 'BEGIN { exit !(a > b) }'; then
                 echo "compare.sh: $root/lms-fd has trained longer than lms took for $updates updates ($budget s); remove it to retrain" >&2
                 exit 1
             fi
