@@ -84,6 +84,17 @@ public struct Recipe: Codable, Sendable, Equatable {
             totalUpdates = try c.decodeIfPresent(Int.self, forKey: .totalUpdates)
             try c.update(&endLearningRate, .endLearningRate)
             try c.update(&power, .power)
+            // Settings of a schedule that is not in use would be silently ignored.
+            for key in [CodingKeys.totalUpdates, .endLearningRate, .power] where learningRateScheduler != .polynomialDecay && c.contains(key) {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "only with lr_scheduler \"polynomial_decay\"")
+            }
+            if let total = totalUpdates, total <= warmupUpdates {
+                throw DecodingError.dataCorruptedError(forKey: .totalUpdates, in: c, debugDescription: "must exceed warmup_updates (\(warmupUpdates))")
+            }
+            guard power > 0 else { throw DecodingError.dataCorruptedError(forKey: .power, in: c, debugDescription: "must be positive") }
+            guard endLearningRate >= 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .endLearningRate, in: c, debugDescription: "must not be negative")
+            }
         }
 
         var decay: LearningRateDecay {

@@ -171,7 +171,7 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
         let base = #"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "schedule": {"save_dir": "x"}, "optimization": "#
         let byDefault = try JSONDecoder().decode(Recipe.self, from: Data((base + #"{"lr_scheduler": "polynomial_decay", "max_update": 700}}"#).utf8))
         #expect(byDefault.adam.decay == .polynomial(totalUpdates: 700, endLearningRate: 0, power: 1))
-        let explicit = try JSONDecoder().decode(Recipe.self, from: Data((base + #"{"lr_scheduler": "polynomial_decay", "total_num_update": 900, "end_learning_rate": 1e-5, "power": 2}}"#).utf8))
+        let explicit = try JSONDecoder().decode(Recipe.self, from: Data((base + #"{"lr_scheduler": "polynomial_decay", "warmup_updates": 100, "total_num_update": 900, "end_learning_rate": 1e-5, "power": 2}}"#).utf8))
         #expect(explicit.adam.decay == .polynomial(totalUpdates: 900, endLearningRate: 1e-5, power: 2))
         let inverse = try JSONDecoder().decode(Recipe.self, from: Data((base + "{}}").utf8))
         #expect(inverse.adam.decay == .inverseSquareRoot)
@@ -189,6 +189,12 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
             ("{not json", "invalid recipe"),
             (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "optimization": {"lr_scheduler": "cosine"}, "schedule": {"save_dir": "x"}}"#,
              "cosine"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "optimization": {"power": 2}, "schedule": {"save_dir": "x"}}"#,
+             "optimization.power: only with lr_scheduler \"polynomial_decay\""),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "optimization": {"lr_scheduler": "polynomial_decay", "warmup_updates": 100, "total_num_update": 100}, "schedule": {"save_dir": "x"}}"#,
+             "optimization.total_num_update: must exceed warmup_updates (100)"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "optimization": {"lr_scheduler": "polynomial_decay", "power": 0}, "schedule": {"save_dir": "x"}}"#,
+             "optimization.power: must be positive"),
         ] {
             try Data(json.utf8).write(to: URL(fileURLWithPath: path))
             do {
