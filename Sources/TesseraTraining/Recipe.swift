@@ -109,6 +109,9 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var saveDirectory: String
         public var logInterval = 50
         public var validateInterval = 1000
+        /// Updates between checkpoints that are not also validations (a run killed
+        /// without a signal loses at most this many); nil saves only at validation.
+        public var saveInterval: Int?
         /// Validation sentences per direction, for loss and greedy BLEU.
         public var validSentences = 100
         /// Directions scored with BLEU at validation (default: every trained direction, up to 6).
@@ -116,6 +119,7 @@ public struct Recipe: Codable, Sendable, Equatable {
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case saveDirectory = "save_dir", logInterval = "log_interval", validateInterval = "validate_interval_updates"
+            case saveInterval = "save_interval_updates"
             case validSentences = "valid_sentences", bleuDirections = "bleu_directions"
         }
 
@@ -125,6 +129,10 @@ public struct Recipe: Codable, Sendable, Equatable {
             saveDirectory = try c.decode(String.self, forKey: .saveDirectory)
             try c.update(&logInterval, .logInterval)
             try c.update(&validateInterval, .validateInterval)
+            saveInterval = try c.decodeIfPresent(Int.self, forKey: .saveInterval)
+            guard saveInterval ?? 1 > 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .saveInterval, in: c, debugDescription: "must be positive")
+            }
             try c.update(&validSentences, .validSentences)
             bleuDirections = try c.decodeIfPresent([Direction].self, forKey: .bleuDirections)
         }

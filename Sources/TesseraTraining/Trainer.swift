@@ -134,6 +134,8 @@ public final class Trainer {
             }
             if progress.updates % recipe.schedule.validateInterval == 0 {
                 try validateAndSave(elapsed: elapsed())
+            } else if let interval = recipe.schedule.saveInterval, progress.updates % interval == 0 {
+                try save(elapsed: elapsed())
             }
         }
     }

@@ -19,7 +19,8 @@ enum TrainCommand: Command {
         terminal, periodic lines otherwise), and appending the same figures to
         SAVE_DIR/train.jsonl. Validates (loss, greedy BLEU) and saves
         SAVE_DIR/checkpoint_last.safetensors and checkpoint_best.safetensors every
-        --validate-interval-updates updates. Ctrl-C saves, then exits.
+        --validate-interval-updates updates, and checkpoint_last alone every
+        --save-interval-updates updates. Ctrl-C saves, then exits.
 
         options:
           --recipe FILE                  the JSON recipe (see recipes/)
@@ -29,7 +30,7 @@ enum TrainCommand: Command {
           --max-time SECONDS             stop after this much training time
           --save-dir DIR                 where checkpoints and the log go
           --lr X, --warmup-updates N, --max-tokens N, --seed N,
-          --log-interval N, --validate-interval-updates N
+          --log-interval N, --validate-interval-updates N, --save-interval-updates N
                                          override the recipe's value
         """
 
@@ -37,7 +38,7 @@ enum TrainCommand: Command {
         let options = try Arguments(arguments, options: [
             "--recipe": .value, "--resume": .flag, "--max-update": .value, "--max-time": .value, "--save-dir": .value,
             "--lr": .value, "--warmup-updates": .value, "--max-tokens": .value, "--seed": .value, "--log-interval": .value,
-            "--validate-interval-updates": .value,
+            "--validate-interval-updates": .value, "--save-interval-updates": .value,
         ], aliases: ["--max-steps": "--max-update"])
         guard options.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(options.positional[0])'") }
         var recipe = try Recipe.load(path: options.required("--recipe"))
@@ -50,7 +51,11 @@ enum TrainCommand: Command {
         recipe.schedule.saveDirectory = options.string("--save-dir") ?? recipe.schedule.saveDirectory
         recipe.schedule.logInterval = try options.number("--log-interval", default: recipe.schedule.logInterval)
         recipe.schedule.validateInterval = try options.number("--validate-interval-updates", default: recipe.schedule.validateInterval)
-        guard recipe.schedule.logInterval > 0, recipe.schedule.validateInterval > 0, recipe.data.maxTokens > 0 else {
+        if options.string("--save-interval-updates") != nil {
+            recipe.schedule.saveInterval = try options.number("--save-interval-updates", default: 0)
+        }
+        guard recipe.schedule.logInterval > 0, recipe.schedule.validateInterval > 0, recipe.schedule.saveInterval ?? 1 > 0,
+              recipe.data.maxTokens > 0 else {
             throw UsageError(message: "intervals and --max-tokens must be positive")
         }
 

@@ -84,6 +84,23 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
         #expect(FileManager.default.fileExists(atPath: straightDirectory + "/checkpoint_best.safetensors"))
     }
 
+    /// `save_interval_updates` writes checkpoint_last between validations, so a run killed
+    /// without a signal (no save on the way out) loses at most that many updates.
+    @Test func savesEverySaveInterval() throws {
+        let directory = try fixture.get()
+        let save = directory.appendingPathComponent("save-interval-\(UUID().uuidString)").path
+        var saving = try recipe(in: directory, saveDirectory: save, maxUpdate: 5)
+        saving.schedule.saveInterval = 3
+        let trainer = try Trainer(recipe: saving, reporter: quietReporter(save), resume: false)
+        var savedAfter: [Int: Bool] = [:]
+        trainer.shouldStop = {
+            savedAfter[trainer.progress.updates] = FileManager.default.fileExists(atPath: trainer.lastCheckpointPath)
+            return false
+        }
+        #expect(try trainer.run() == .maxUpdate)
+        #expect(savedAfter == [0: false, 1: false, 2: false, 3: true, 4: true])
+    }
+
     /// `nextBatch()` + `update(on:)` (the public pair parity-dump records training with) is the
     /// update `run()` makes: same batches, same weights bit for bit, and the batches are
     /// `[tag] x </s>` / `[tag] y` / `y </s>`.
@@ -195,6 +212,8 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
              "optimization.total_num_update: must exceed warmup_updates (100)"),
             (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "optimization": {"lr_scheduler": "polynomial_decay", "power": 0}, "schedule": {"save_dir": "x"}}"#,
              "optimization.power: must be positive"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "schedule": {"save_dir": "x", "save_interval_updates": 0}}"#,
+             "schedule.save_interval_updates: must be positive"),
         ] {
             try Data(json.utf8).write(to: URL(fileURLWithPath: path))
             do {
