@@ -28,6 +28,8 @@ public struct StepReport: Sendable, Equatable {
     public let applied: Bool
     /// True when clip_norm scaled this step's gradient down.
     public let clipped: Bool
+    /// False when an applied step left a weight at NaN or ∞ (the model is then unusable).
+    public var weightsFinite = true
 }
 
 /// Adam with decoupled weight decay over a fixed list of parameters.
@@ -88,12 +90,27 @@ public final class Adam {
         let t = Float(appliedSteps)
         let c = config
         let correction1 = 1 - pow(c.beta1, t), correction2 = 1 - pow(c.beta2, t)
+        var weightsFinite = true
         for (i, p) in parameters.enumerated() {
-            AdamKernel.update(p.value, grad: p.grad, m: moments[i].m, v: moments[i].v, count: p.count,
-                              gradientScale: scale, lr: lr, config: c, correction1: correction1, correction2: correction2)
+            let finite = AdamKernel.update(p.value, grad: p.grad, m: moments[i].m, v: moments[i].v, count: p.count,
+                                           gradientScale: scale, lr: lr, config: c, correction1: correction1, correction2: correction2)
+            weightsFinite = weightsFinite && finite
         }
         zeroGradients()
-        return StepReport(gradientNorm: norm, learningRate: lr, applied: true, clipped: clipped)
+        return StepReport(gradientNorm: norm, learningRate: lr, applied: true, clipped: clipped, weightsFinite: weightsFinite)
+    }
+
+    /// The first parameter whose weights or moments hold NaN or ∞ (a weight can stay finite
+    /// while g² overflows the second moment), and which of the three; nil when all are finite.
+    public func firstNonFiniteState() -> (parameter: String, buffer: String)? {
+        for (i, p) in parameters.enumerated() {
+            let (m, v) = moments(of: i)
+            for (buffer, values) in [("weight", UnsafeMutableBufferPointer(start: p.value, count: p.count)), ("exp_avg", m), ("exp_avg_sq", v)]
+            where values.contains(where: { !$0.isFinite }) {
+                return (p.name, buffer)
+            }
+        }
+        return nil
     }
 
     /// L2 norm of the raw accumulated gradients, summed in parameter order (deterministic).

@@ -55,6 +55,9 @@ public struct Recipe: Codable, Sendable, Equatable {
         public var totalUpdates: Int?
         public var endLearningRate: Float = 0
         public var power: Float = 1
+        /// Training stops with an error after this many updates in a row are skipped for a
+        /// non-finite loss or gradient (the run has diverged; its last checkpoint stays good).
+        public var maxConsecutiveSkippedUpdates = 20
 
         public enum Scheduler: String, Codable, Sendable, Equatable {
             case inverseSquareRoot = "inverse_sqrt", polynomialDecay = "polynomial_decay"
@@ -65,6 +68,7 @@ public struct Recipe: Codable, Sendable, Equatable {
             case labelSmoothing = "label_smoothing", maxUpdate = "max_update", maxTime = "max_time", seed
             case learningRateScheduler = "lr_scheduler", totalUpdates = "total_num_update"
             case endLearningRate = "end_learning_rate", power
+            case maxConsecutiveSkippedUpdates = "max_consecutive_skipped_updates"
         }
 
         public init() {}
@@ -84,6 +88,7 @@ public struct Recipe: Codable, Sendable, Equatable {
             totalUpdates = try c.decodeIfPresent(Int.self, forKey: .totalUpdates)
             try c.update(&endLearningRate, .endLearningRate)
             try c.update(&power, .power)
+            try c.update(&maxConsecutiveSkippedUpdates, .maxConsecutiveSkippedUpdates)
             // Settings of a schedule that is not in use would be silently ignored.
             for key in [CodingKeys.totalUpdates, .endLearningRate, .power] where learningRateScheduler != .polynomialDecay && c.contains(key) {
                 throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "only with lr_scheduler \"polynomial_decay\"")
@@ -92,6 +97,9 @@ public struct Recipe: Codable, Sendable, Equatable {
                 throw DecodingError.dataCorruptedError(forKey: .totalUpdates, in: c, debugDescription: "must exceed warmup_updates (\(warmupUpdates))")
             }
             guard power > 0 else { throw DecodingError.dataCorruptedError(forKey: .power, in: c, debugDescription: "must be positive") }
+            guard maxConsecutiveSkippedUpdates > 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .maxConsecutiveSkippedUpdates, in: c, debugDescription: "must be positive")
+            }
             guard endLearningRate >= 0 else {
                 throw DecodingError.dataCorruptedError(forKey: .endLearningRate, in: c, debugDescription: "must not be negative")
             }

@@ -167,6 +167,8 @@ public final class Trainer {
 
     /// Feed-forward statistics (MoE load, dropped tokens, …) averaged over a log interval.
     var statistics = StatisticsWindow()
+    /// Updates skipped in a row for a non-finite loss or gradient.
+    private var consecutiveSkips = 0
 
     /// One optimizer update on the next batch.
     func update() throws -> UpdateResult { try update(on: nextBatch()) }
@@ -213,8 +215,25 @@ public final class Trainer {
         progress.appliedUpdates = optimizer.appliedSteps
         progress.skippedUpdates = optimizer.skippedSteps
         progress.targetTokens += result.tokens
-        if !step.applied { reporter.line("update \(progress.updates): non-finite gradient, step skipped (\(optimizer.skippedSteps) so far)") }
+        try check(step, loss: loss)
         return UpdateResult(loss: loss, nll: result.nllSum, tokens: result.tokens, step: step)
+    }
+
+    /// A diverged run stops before anything non-finite can reach a checkpoint; the last
+    /// checkpoint on disk is left as it was.
+    private func check(_ step: StepReport, loss: Double) throws {
+        let last = "\(lastCheckpointPath) is the last good checkpoint; lower lr or set clip_norm"
+        guard step.weightsFinite else {
+            throw TrainingError(message: "update \(progress.updates) made the weights non-finite (lr \(step.learningRate)); stopped without saving; \(last)")
+        }
+        guard !step.applied else { consecutiveSkips = 0; return }
+        consecutiveSkips += 1
+        let what = loss.isFinite ? "gradient" : "loss"
+        reporter.line("update \(progress.updates): non-finite \(what), step skipped (\(optimizer.skippedSteps) so far)")
+        let limit = recipe.optimization.maxConsecutiveSkippedUpdates
+        guard consecutiveSkips < limit else {
+            throw TrainingError(message: "\(limit) updates in a row had a non-finite loss or gradient (max_consecutive_skipped_updates); stopped without saving; \(last)")
+        }
     }
 
     func makeBatch(_ batch: Batch) throws -> TrainingBatch {
@@ -233,7 +252,8 @@ public final class Trainer {
     private func validateAndSave(elapsed: Double) throws {
         let started = Date()
         let report = try validation.run(model: model)
-        let isBest = progress.bestValidLoss.map { report.loss < $0 } ?? true
+        // A NaN loss compares false either way, so it is tested first: it is never the best.
+        let isBest = report.loss.isFinite && (progress.bestValidLoss.map { report.loss < $0 } ?? true)
         if isBest { progress.bestValidLoss = report.loss }
         reporter.line(String(format: "valid at update %d: loss %.3f | ppl %.2f | BLEU %@ (%.1f s)%@", progress.updates, report.loss,
                              exp(report.loss), report.bleuSummary, Date().timeIntervalSince(started), isBest ? " | best" : ""))
@@ -248,6 +268,9 @@ public final class Trainer {
     }
 
     func save(elapsed: Double) throws {
+        if let (parameter, buffer) = optimizer.firstNonFiniteState() {
+            throw TrainingError(message: "\(parameter) (\(buffer)) holds NaN or ∞ at update \(progress.updates); not saved; \(lastCheckpointPath) is the last good checkpoint")
+        }
         progress.elapsedSeconds = elapsed
         progress.sampler = sampler.state
         progress.dropoutGeneratorState = graph.rng.state

@@ -46,6 +46,26 @@ import Testing
         #expect(adam.appliedSteps == 5)
     }
 
+    /// A finite gradient can still overflow a weight near Float's limit: the step reports it,
+    /// and so does the state check a checkpoint runs before saving (which also reads the moments).
+    @Test func reportsStatesThatOverflow() {
+        var c = config()
+        c.learningRate = 1e38
+        let p = Parameter(name: "w", shape: Shape(2), values: [3.3e38, 1])
+        let adam = Adam(parameters: [p], config: c)
+        p.grad.update(from: [-1, 0], count: 2)
+        #expect(adam.firstNonFiniteState() == nil)
+        let report = adam.step()
+        #expect(report.applied && !report.weightsFinite)
+        #expect(adam.firstNonFiniteState()! == ("w", "weight"))
+
+        let q = Parameter(name: "q", shape: Shape(9), values: Array(repeating: 0, count: 9))
+        let second = Adam(parameters: [q], config: config())
+        #expect(second.firstNonFiniteState() == nil)
+        second.moments(of: 0).v[8] = .nan
+        #expect(second.firstNonFiniteState()! == ("q", "exp_avg_sq"))
+    }
+
     @Test func scheduleWarmsUpThenDecaysAsInverseSqrt() {
         var c = AdamConfig()
         c.learningRate = 1e-3

@@ -101,6 +101,25 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
         #expect(savedAfter == [0: false, 1: false, 2: false, 3: true, 4: true])
     }
 
+    /// A run that diverges stops with an error naming the update and leaves the last
+    /// good checkpoint as it was; nothing non-finite is ever saved.
+    @Test func divergingRunStopsAndKeepsTheLastGoodCheckpoint() throws {
+        let directory = try fixture.get()
+        let save = directory.appendingPathComponent("diverge-\(UUID().uuidString)").path
+        let good = try Trainer(recipe: recipe(in: directory, saveDirectory: save, maxUpdate: 4), reporter: quietReporter(save), resume: false)
+        #expect(try good.run() == .maxUpdate)
+        let saved = try Data(contentsOf: URL(fileURLWithPath: good.lastCheckpointPath))
+        for (lr, clip) in [(Float(1e30), Float(0)), (Float.infinity, Float(1))] {
+            var diverging = try recipe(in: directory, saveDirectory: save, maxUpdate: 40)
+            (diverging.optimization.learningRate, diverging.optimization.clipNorm) = (lr, clip)
+            diverging.optimization.maxConsecutiveSkippedUpdates = 3
+            let trainer = try Trainer(recipe: diverging, reporter: quietReporter(save), resume: true)
+            #expect(throws: TrainingError.self) { try trainer.run() }
+            #expect(trainer.progress.updates < 40)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: good.lastCheckpointPath)) == saved)
+        }
+    }
+
     /// `nextBatch()` + `update(on:)` (the public pair parity-dump records training with) is the
     /// update `run()` makes: same batches, same weights bit for bit, and the batches are
     /// `[tag] x </s>` / `[tag] y` / `y </s>`.
