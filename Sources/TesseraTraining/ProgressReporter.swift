@@ -24,11 +24,28 @@ public final class ProgressReporter {
             case step, loss, perplexity = "ppl", learningRate = "lr", targetTokensPerSecond = "tgt_tokens_per_s"
             case elapsedSeconds = "elapsed_s", etaSeconds = "eta_s", layers, gradientNorm = "gnorm", clippedFraction = "clipped"
         }
+
+        /// JSON has no NaN or ∞: a figure that is not finite (a diverging run's loss) is written
+        /// as null, so the record is kept rather than dropped.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            func finite(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? $0 : nil } }
+            try c.encode(step, forKey: .step)
+            for (value, key) in [(loss, CodingKeys.loss), (perplexity, .perplexity), (learningRate, .learningRate),
+                                 (targetTokensPerSecond, .targetTokensPerSecond), (elapsedSeconds, .elapsedSeconds)] {
+                try c.encode(finite(value), forKey: key)
+            }
+            for (value, key) in [(etaSeconds, CodingKeys.etaSeconds), (gradientNorm, .gradientNorm), (clippedFraction, .clippedFraction)] {
+                try c.encodeIfPresent(finite(value), forKey: key)
+            }
+            try c.encodeIfPresent(layers?.mapValues { $0.map { $0.isFinite ? $0 : nil } }, forKey: .layers)
+        }
     }
 
     private let output: FileHandle
     private let interactive: Bool
     private let log: FileHandle?
+    private let logPath: String?
     private var lastLiveUpdate = Date.distantPast
     private var liveLineShown = false
 
@@ -36,6 +53,7 @@ public final class ProgressReporter {
     public init(output: FileHandle = .standardError, logPath: String?, interactive: Bool? = nil) throws {
         self.output = output
         self.interactive = interactive ?? (isatty(output.fileDescriptor) == 1)
+        self.logPath = logPath
         if let logPath {
             let url = URL(fileURLWithPath: logPath)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -61,12 +79,30 @@ public final class ProgressReporter {
     }
 
     /// Every log interval: a permanent line (on a terminal too) and a JSONL record.
-    public func report(_ figures: Figures) {
+    public func report(_ figures: Figures) throws {
         line(Self.format(figures))
-        if let log, var json = try? JSONEncoder.sortedKeys.encode(figures) {
+        if let log {
+            var json = try JSONEncoder.sortedKeys.encode(figures)
             json.append(0x0A)
             log.write(json)
         }
+    }
+
+    /// Cuts the log back to the records of updates up to `step`, so that it reads as one
+    /// uninterrupted run: a resumed run drops what came after its checkpoint (and would
+    /// otherwise log those updates twice), a new run (`step` 0) starts an empty log, and a
+    /// last line torn by kill -9 goes instead of being glued to the next record.
+    public func keepLog(through step: Int) throws {
+        guard let log, let path = logPath else { return }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        var kept = 0
+        while let newline = bytes[kept...].firstIndex(of: 0x0A),
+              let record = try? JSONSerialization.jsonObject(with: bytes[kept..<newline]) as? [String: Any],
+              let recordStep = record["step"] as? Int, recordStep <= step {
+            kept = newline + 1
+        }
+        try log.truncate(atOffset: UInt64(kept))
+        try log.seekToEnd()
     }
 
     /// A message on its own line, clearing the live line first.

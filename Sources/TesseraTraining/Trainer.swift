@@ -32,7 +32,9 @@ public final class Trainer {
     /// Polled between updates; set by a signal handler to stop cleanly.
     public var shouldStop: () -> Bool = { false }
 
-    public init(recipe: Recipe, reporter: ProgressReporter, resume: Bool) throws {
+    /// `resume` continues SAVE_DIR's run (or starts one when it has none); otherwise a
+    /// SAVE_DIR that already holds a run is refused unless `overwrite` is set.
+    public init(recipe: Recipe, reporter: ProgressReporter, resume: Bool, overwrite: Bool = false) throws {
         self.recipe = recipe
         self.reporter = reporter
         vocabulary = try SentencePiece(path: recipe.data.vocabulary)
@@ -78,12 +80,24 @@ public final class Trainer {
                                     vocabulary: vocabulary, tags: tags)
         progress = TrainingProgress(updates: 0, appliedUpdates: 0, skippedUpdates: 0, elapsedSeconds: 0, targetTokens: 0,
                                     bestValidLoss: nil, sampler: sampler.state, dropoutGeneratorState: graph.rng.state)
-        if resume, FileManager.default.fileExists(atPath: lastCheckpointPath) {
+        // Temporary files of writes that kill -9 interrupted.
+        for path in [lastCheckpointPath, bestCheckpointPath] { AtomicFile.removeAbandonedTemporaries(of: path) }
+        let hasRun = FileManager.default.fileExists(atPath: lastCheckpointPath)
+        if resume, hasRun {
             progress = try TrainingCheckpoint.restore(from: lastCheckpointPath, parameters: model.parameters, optimizer: optimizer)
             sampler.restore(progress.sampler)
             graph.rng.state = progress.dropoutGeneratorState
             reporter.line("resumed from \(lastCheckpointPath) at update \(progress.updates)")
+        } else if resume {
+            reporter.line("no \(lastCheckpointPath) to resume from; starting a new run")
+        } else if hasRun {
+            guard overwrite else {
+                throw InputError(file: lastCheckpointPath, message: "already holds a run; pass --resume to continue it or --overwrite to start over")
+            }
+            // The old run's best would otherwise pass for this run's.
+            try? FileManager.default.removeItem(atPath: bestCheckpointPath)
         }
+        try reporter.keepLog(through: progress.updates)
     }
 
     /// Up to six directions spread over the list, so validation stays cheap.
@@ -128,7 +142,7 @@ public final class Trainer {
                 figures.layers = statistics.takeMeans()
                 figures.gradientNorm = windowSteps > 0 ? windowNorms / Double(windowSteps) : nil
                 figures.clippedFraction = options.clipNorm > 0 ? Double(windowClipped) / Double(max(windowSteps, 1)) : nil
-                reporter.report(figures)
+                try reporter.report(figures)
                 (windowLoss, windowNLL, windowTokens, windowStart) = (0, 0, 0, Date())
                 (windowNorms, windowSteps, windowClipped) = (0, 0, 0)
             }

@@ -26,6 +26,8 @@ enum TrainCommand: Command {
           --recipe FILE                  the JSON recipe (see recipes/)
           --resume                       continue from SAVE_DIR/checkpoint_last.safetensors;
                                          the result equals an uninterrupted run
+          --overwrite                    start over in a SAVE_DIR that holds a run
+                                         (refused without it)
           --max-update N, --max-steps N  stop after N updates
           --max-time SECONDS             stop after this much training time
           --save-dir DIR                 where checkpoints and the log go
@@ -36,7 +38,7 @@ enum TrainCommand: Command {
 
     static func run(_ arguments: [String]) throws -> Int32 {
         let options = try Arguments(arguments, options: [
-            "--recipe": .value, "--resume": .flag, "--max-update": .value, "--max-time": .value, "--save-dir": .value,
+            "--recipe": .value, "--resume": .flag, "--overwrite": .flag, "--max-update": .value, "--max-time": .value, "--save-dir": .value,
             "--lr": .value, "--warmup-updates": .value, "--max-tokens": .value, "--seed": .value, "--log-interval": .value,
             "--validate-interval-updates": .value, "--save-interval-updates": .value,
         ], aliases: ["--max-steps": "--max-update"])
@@ -59,8 +61,11 @@ enum TrainCommand: Command {
             throw UsageError(message: "intervals and --max-tokens must be positive")
         }
 
+        guard !(options.has("--resume") && options.has("--overwrite")) else {
+            throw UsageError(message: "--resume and --overwrite exclude each other")
+        }
         let reporter = try ProgressReporter(logPath: recipe.schedule.saveDirectory + "/train.jsonl")
-        let trainer = try Trainer(recipe: recipe, reporter: reporter, resume: options.has("--resume"))
+        let trainer = try Trainer(recipe: recipe, reporter: reporter, resume: options.has("--resume"), overwrite: options.has("--overwrite"))
         reporter.line("model: \(trainer.model.parameterCount) parameters; \(recipe.data.languages.count) languages; "
                       + Engine.summary)
         var stopSignals = sigset_t()

@@ -13,7 +13,7 @@ import Testing
         do {
             let reporter = try ProgressReporter(output: pipe.fileHandleForWriting, logPath: logPath, interactive: false)
             reporter.live(figures)  // not a terminal: no live line
-            reporter.report(figures)
+            try reporter.report(figures)
         }
         // Appending: a second reporter (a resumed run) keeps the first record.
         try ProgressReporter(output: pipe.fileHandleForWriting, logPath: logPath, interactive: false).report(figures)
@@ -35,5 +35,28 @@ import Testing
         #expect(ProgressReporter.format(figures).hasSuffix("elapsed 0:00:01 | gnorm 0.812"))
         figures.clippedFraction = 0.25
         #expect(ProgressReporter.format(figures).hasSuffix("gnorm 0.812 | clipped 25%"))
+    }
+
+    /// A resumed run's log keeps the records up to its checkpoint's update and loses a line torn
+    /// by kill -9; a new run's log starts empty; a non-finite figure is written as null.
+    @Test func logIsCutBackToTheCheckpointAndNonFiniteFiguresAreNull() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-progress-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let logPath = directory.appendingPathComponent("train.jsonl").path
+        let earlier = #"{"step":5,"loss":1}"# + "\n" + #"{"step":10,"loss":2}"# + "\n"
+        try Data((earlier + #"{"step":15,"loss":3}"# + "\n" + #"{"step":20,"lo"#).utf8).write(to: URL(fileURLWithPath: logPath))
+        let null = FileHandle(forWritingAtPath: "/dev/null")!
+        let reporter = try ProgressReporter(output: null, logPath: logPath, interactive: false)
+        try reporter.keepLog(through: 12)
+        var figures = ProgressReporter.Figures(step: 15, loss: .nan, perplexity: .infinity, learningRate: 1e-3,
+                                               targetTokensPerSecond: 10, elapsedSeconds: 1, etaSeconds: nil)
+        figures.layers = ["encoder.layers.0.moe.dropped": [.nan, 0.5]]
+        try reporter.report(figures)
+        let text = try String(contentsOfFile: logPath, encoding: .utf8)
+        #expect(text == earlier + #"{"elapsed_s":1,"layers":{"encoder.layers.0.moe.dropped":[null,0.5]},"loss":null,"lr":0.001,"ppl":null,"step":15,"tgt_tokens_per_s":10}"# + "\n")
+
+        try ProgressReporter(output: null, logPath: logPath, interactive: false).keepLog(through: 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: logPath)).isEmpty)
     }
 }

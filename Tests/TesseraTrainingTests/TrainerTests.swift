@@ -120,6 +120,40 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
         }
     }
 
+    /// A new run into a save_dir that holds one is refused unless told to overwrite (which
+    /// also drops the old best and log); temporary files of killed writers are removed.
+    @Test func existingRunIsKeptUnlessOverwritten() throws {
+        let directory = try fixture.get()
+        let save = directory.appendingPathComponent("existing-\(UUID().uuidString)").path
+        let first = try Trainer(recipe: recipe(in: directory, saveDirectory: save, maxUpdate: 4), reporter: quietReporter(save), resume: false)
+        #expect(try first.run() == .maxUpdate)
+        let kept = try Data(contentsOf: URL(fileURLWithPath: first.lastCheckpointPath))
+        #expect(FileManager.default.fileExists(atPath: first.bestCheckpointPath))
+        do {
+            _ = try Trainer(recipe: recipe(in: directory, saveDirectory: save, maxUpdate: 2), reporter: quietReporter(save), resume: false)
+            Issue.record("expected the existing run to be refused")
+        } catch {
+            #expect("\(error)" == "\(first.lastCheckpointPath): already holds a run; pass --resume to continue it or --overwrite to start over")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: first.lastCheckpointPath)) == kept)
+
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let abandoned = save + "/.checkpoint_last.safetensors.tmp-\(gone.processIdentifier)"
+        let live = save + "/.checkpoint_last.safetensors.tmp-\(getpid())"
+        for path in [abandoned, live] { #expect(FileManager.default.createFile(atPath: path, contents: Data([1]))) }
+        let second = try Trainer(recipe: recipe(in: directory, saveDirectory: save, maxUpdate: 2), reporter: quietReporter(save),
+                                 resume: false, overwrite: true)
+        #expect(!FileManager.default.fileExists(atPath: abandoned) && FileManager.default.fileExists(atPath: live))
+        try FileManager.default.removeItem(atPath: live)
+        #expect(!FileManager.default.fileExists(atPath: second.bestCheckpointPath))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: save + "/train.jsonl")).isEmpty)
+        #expect(try second.run() == .maxUpdate)
+        #expect(try String(contentsOfFile: save + "/train.jsonl", encoding: .utf8).split(separator: "\n").count == 1)
+    }
+
     /// `nextBatch()` + `update(on:)` (the public pair parity-dump records training with) is the
     /// update `run()` makes: same batches, same weights bit for bit, and the batches are
     /// `[tag] x </s>` / `[tag] y` / `y </s>`.
