@@ -62,14 +62,21 @@ public struct ModelFile {
         return (file, tensors)
     }
 
-    /// Copies every parameter from `tensors` by name, checking shapes.
+    /// Copies every parameter from `tensors` by name, checking shapes and that every value is
+    /// finite (one NaN weight would otherwise turn every output into garbage, silently).
     public static func load(_ parameters: [Parameter], from tensors: Safetensors.File) throws {
         for p in parameters {
             let info = try tensors.info(p.name)
             guard info.shape == p.shape.dims else {
                 throw InputError(file: tensors.path, message: "tensor '\(p.name)' has shape \(info.shape), the model needs \(p.shape.dims)")
             }
-            try tensors.withValues(p.name, as: Float.self, dtype: .f32) { p.value.update(from: $0.baseAddress!, count: p.count) }
+            let bad = try tensors.withValues(p.name, as: Float.self, dtype: .f32) { values in
+                p.value.update(from: values.baseAddress!, count: p.count)
+                return values.firstIndex { !$0.isFinite }
+            }
+            if let bad {
+                throw InputError(file: tensors.path, message: "tensor '\(p.name)' holds \(p.value[bad]) at index \(bad); the model is unusable")
+            }
         }
     }
 }

@@ -104,6 +104,17 @@ import TesseraTensor
         let foreign = try TestSupport.tessera(["translate", "--model", binarized, "--src", "de", "--tgt", "en"], input: Data("x\n".utf8))
         #expect(foreign.status == 1)
         #expect(foreign.stderr == "tessera translate: \(binarized): not a Tessera model (no tessera-model-1 metadata)\n")
+
+        // One NaN weight: refused at load, not 200 "⁇" per line with exit 0.
+        let (file, _) = try ModelFile.open(path: try model)
+        let broken = Transformer(config: file.config, languages: file.languages, seed: 1)
+        let embedding = try #require(broken.parameters.first { $0.name == "encoder.embed_tokens.weight" })
+        embedding.value[37] = .nan
+        let nan = directory.appendingPathComponent("nan.safetensors").path
+        try file.writer(parameters: broken.parameters).write(to: nan)
+        let refused = try TestSupport.tessera(["translate", "--model", nan, "--src", "de", "--tgt", "en"], input: Data("x\n".utf8))
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "tessera translate: \(nan): tensor 'encoder.embed_tokens.weight' holds nan at index 37; the model is unusable\n")
     }
 
     @Test func inspectCountsParametersAndRoutesText() throws {
