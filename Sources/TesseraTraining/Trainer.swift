@@ -77,6 +77,7 @@ public final class Trainer {
         graph = Graph(seed: recipe.optimization.seed &+ 0x5EED)
         validation = try Validation(corpus: valid, directions: recipe.schedule.bleuDirections ?? Self.defaultValidationDirections(directions),
                                     languages: recipe.data.languages, sentences: recipe.schedule.validSentences,
+                                    maxLength: recipe.data.maxLength,
                                     vocabulary: vocabulary, tags: tags)
         progress = TrainingProgress(updates: 0, appliedUpdates: 0, skippedUpdates: 0, elapsedSeconds: 0, targetTokens: 0,
                                     bestValidLoss: nil, sampler: sampler.state, dropoutGeneratorState: graph.rng.state)

@@ -32,8 +32,11 @@ struct Validation {
     /// Per direction: rows as (source ids, target ids, reference text).
     let samples: [[(source: [Int32], target: [Int32], reference: String)]]
 
-    init(corpus: BinarizedCorpus, directions: [Direction], languages: [Language], sentences: Int, vocabulary: SentencePiece,
-         tags: [Language: Int32]) throws {
+    /// Samples the first `sentences` rows of each direction that training could see: both
+    /// sides within `maxLength` once tagged as BatchSampler counts them, so every row fits
+    /// the model's positions.
+    init(corpus: BinarizedCorpus, directions: [Direction], languages: [Language], sentences: Int, maxLength: Int,
+         vocabulary: SentencePiece, tags: [Language: Int32]) throws {
         self.directions = directions
         self.languages = languages
         self.vocabulary = vocabulary
@@ -43,7 +46,7 @@ struct Validation {
             var rows: [(source: [Int32], target: [Int32], reference: String)] = []
             for row in 0..<corpus.rowCount where rows.count < sentences {
                 let source = try corpus.tokens(direction.source, row: row), target = try corpus.tokens(direction.target, row: row)
-                guard !source.isEmpty && !target.isEmpty else { continue }
+                guard !source.isEmpty && !target.isEmpty && source.count + 2 <= maxLength && target.count + 1 <= maxLength else { continue }
                 rows.append((source, target, try vocabulary.decode(target)))
             }
             samples.append(rows)

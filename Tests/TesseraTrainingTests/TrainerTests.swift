@@ -154,6 +154,21 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
         #expect(try String(contentsOfFile: save + "/train.jsonl", encoding: .utf8).split(separator: "\n").count == 1)
     }
 
+    /// Validation rows longer than the model's positions (the sample's valid split has lines
+    /// of 37 words) are left out as training leaves them out, instead of stopping the run.
+    @Test func validationSkipsRowsLongerThanTraining() throws {
+        let directory = try fixture.get()
+        let save = directory.appendingPathComponent("short-\(UUID().uuidString)").path
+        var short = try recipe(in: directory, saveDirectory: save, maxUpdate: 4)
+        short.data.maxLength = 24
+        short.model["max_positions"] = .number(24)
+        let trainer = try Trainer(recipe: short, reporter: quietReporter(save), resume: false)
+        #expect(try trainer.run() == .maxUpdate)
+        let valid = try BinarizedCorpus(path: directory.appendingPathComponent("valid.safetensors").path)
+        #expect(try valid.lengths(try Language("de")).max()! > 24, "the case this test is about")
+        #expect(trainer.progress.bestValidLoss?.isFinite == true)
+    }
+
     /// `nextBatch()` + `update(on:)` (the public pair parity-dump records training with) is the
     /// update `run()` makes: same batches, same weights bit for bit, and the batches are
     /// `[tag] x </s>` / `[tag] y` / `y </s>`.
