@@ -126,6 +126,9 @@ public final class SentencePiece: @unchecked Sendable {
         }
     }
 
+    /// The text of `ids` as one line: byte pieces such as `<0x0A>` can spell a line break, a
+    /// tab or NUL, which would break the one-line-out-per-line-in contract, so control
+    /// characters and line or paragraph separators become spaces.
     public func decode(_ ids: [Int32]) throws(Failure) -> String {
         var text: UnsafeMutablePointer<CChar>?
         var bytes = 0
@@ -133,7 +136,12 @@ public final class SentencePiece: @unchecked Sendable {
         let rc = ids.withUnsafeBufferPointer { tsr_spm_decode_ids(handle, $0.baseAddress, $0.count, &text, &bytes, &error) }
         guard rc == 0, let text else { throw Failure(description: "decode failed: \(Self.take(error))") }
         defer { tsr_spm_free(text) }
-        return String(decoding: UnsafeRawBufferPointer(start: text, count: bytes), as: UTF8.self)
+        let decoded = String(decoding: UnsafeRawBufferPointer(start: text, count: bytes), as: UTF8.self)
+        func breaksTheLine(_ scalar: Unicode.Scalar) -> Bool {
+            [.control, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
+        }
+        guard decoded.unicodeScalars.contains(where: breaksTheLine) else { return decoded }
+        return String(String.UnicodeScalarView(decoded.unicodeScalars.map { breaksTheLine($0) ? " " : $0 }))
     }
 
     /// The model file's bytes, for hashing and for embedding in checkpoints.

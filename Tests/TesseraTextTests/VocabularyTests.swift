@@ -53,6 +53,11 @@ import TesseraTensor
         // Characters never seen in training still round-trip through byte fallback.
         let unseen = "𝔘𝔫𝔰𝔢𝔢𝔫 ꙮ 𓀀 \u{10FFFD}"
         #expect(try model.decode(model.encode(Normalizer.normalize(unseen))) == Normalizer.normalize(unseen))
+
+        // Byte pieces that spell a line break, NUL, a tab or U+2028 decode as spaces: one line stays one line.
+        let bytes = try ["<0x0A>", "<0x00>", "<0x09>", "<0xE2>", "<0x80>", "<0xA8>"].map { try #require(model.id(of: $0)) }
+        let a = try model.encode("a"), b = try model.encode("b")
+        #expect(try model.decode(a + bytes + b) == "a" + "    " + " b")
     }
 
     /// The same seed and data give the same model bytes, whatever the output directory and
