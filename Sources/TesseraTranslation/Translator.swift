@@ -48,15 +48,21 @@ public final class Translator {
         return tags[language]!
     }
 
+    /// Source tokens a sentence keeps: the model's positions less its tag and end token.
+    public var maxSourceTokens: Int { model.config.maxPositions - 2 }
+
     /// Model input for one sentence: [tag] + ids + [eos], cut to fit the model's positions.
     public func sourceTokens(_ ids: [Int32], tag: Int32) -> [Int32] {
-        [tag] + ids.prefix(model.config.maxPositions - 2) + [vocabulary.endID]
+        [tag] + ids.prefix(maxSourceTokens) + [vocabulary.endID]
     }
+
+    /// The ids of one input line, as `translate(_:…)` encodes it.
+    public func encode(_ sentence: String) throws -> [Int32] { try vocabulary.encode(Normalizer.normalize(sentence)) }
 
     /// Translates `sentences` from `source` into `target`; an empty sentence gives an empty one.
     public func translate(_ sentences: [String], source: Language, target: Language, options: SearchOptions,
                           batchSize: Int = 32) throws -> [String] {
-        try translate(encodedSources: sentences.map { try vocabulary.encode(Normalizer.normalize($0)) },
+        try translate(encodedSources: sentences.map(encode),
                       source: source, target: target, options: options, batchSize: batchSize)
     }
 

@@ -71,13 +71,21 @@ enum TranslateCommand: Command {
         let reader = LineReader(standardInputNamed: "<stdin>")
         let writer = LineWriter()
         // Empty TSV lines have no direction and give empty output lines.
-        var pending: [(direction: Direction?, text: String)] = []
+        var pending: [(direction: Direction?, text: String, line: Int)] = []
         func flush() throws {
             // One decoding pass per direction; output keeps input order.
             var output = [String](repeating: "", count: pending.count)
             for direction in Set(pending.compactMap(\.direction)).sorted() {
                 let indices = pending.indices.filter { pending[$0].direction == direction }
-                let translations = try translator.translate(indices.map { pending[$0].text }, source: direction.source,
+                let encoded = try indices.map { index in
+                    let ids = try translator.encode(pending[index].text)
+                    if ids.count > translator.maxSourceTokens {
+                        printError("tessera translate: <stdin>:\(pending[index].line): warning: \(ids.count) tokens; "
+                                   + "only the first \(translator.maxSourceTokens) are translated (the model's max_positions)")
+                    }
+                    return ids
+                }
+                let translations = try translator.translate(encodedSources: encoded, source: direction.source,
                                                             target: direction.target, options: search, batchSize: batchSize)
                 for (index, translation) in zip(indices, translations) { output[index] = translation }
             }
@@ -91,9 +99,9 @@ enum TranslateCommand: Command {
                 throw InputError(file: "<stdin>", line: number, message: "invalid UTF-8")
             }
             if let fixed {
-                pending.append((fixed, line))
+                pending.append((fixed, line, number))
             } else if line.isEmpty {
-                pending.append((nil, ""))
+                pending.append((nil, "", number))
             } else {
                 let fields = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
                 guard fields.count == 3 else {
@@ -104,7 +112,7 @@ enum TranslateCommand: Command {
                 let source = try knownLanguage(String(fields[0]), translator, context)
                 let target = try knownLanguage(String(fields[1]), translator, context)
                 guard source != target else { throw InputError(file: context, message: "source and target are both '\(source.code)'") }
-                pending.append((Direction(source: source, target: target), String(fields[2])))
+                pending.append((Direction(source: source, target: target), String(fields[2]), number))
             }
             if pending.count >= bufferSize { try flush() }
         }

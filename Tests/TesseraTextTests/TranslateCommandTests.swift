@@ -45,6 +45,18 @@ import TesseraTensor
         #expect(lines[1] == "" && lines[3] == "", "empty (after normalization) input lines stay empty")
     }
 
+    /// A line longer than the model's positions is cut, and stderr says which line.
+    @Test func warnsWhenALineIsCut() throws {
+        let long = Array(repeating: "Hallo Welt", count: 80).joined(separator: " ")
+        let output = try TestSupport.tessera(["translate", "--model", model, "--src", "de", "--tgt", "en", "--beam", "1",
+                                              "--max-len-b", "3"], input: Data("kurz\n\(long)\n".utf8))
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.text.split(separator: "\n", omittingEmptySubsequences: false).count == 3)
+        let warnings = output.stderr.split(separator: "\n").filter { $0.contains("warning") }
+        #expect(warnings.count == 1 && warnings[0].hasPrefix("tessera translate: <stdin>:2: warning: ")
+                && warnings[0].hasSuffix("only the first 62 are translated (the model's max_positions)"), "\(output.stderr)")
+    }
+
     @Test func tsvModeMixesDirections() throws {
         let input = "de\ten\tHallo\n\nen\tfr\tHello\n"
         let output = try TestSupport.tessera(["translate", "--model", model, "--tsv", "--beam", "1", "--max-len-b", "5"], input: Data(input.utf8))
