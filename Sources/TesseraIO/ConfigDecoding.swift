@@ -4,7 +4,16 @@
 extension KeyedDecodingContainer {
     /// Replaces `value` with the key's value when the key is present.
     public func update<T: Decodable>(_ value: inout T, _ key: Key) throws {
-        if let decoded = try decodeIfPresent(T.self, forKey: key) { value = decoded }
+        do {
+            if let decoded = try decodeIfPresent(T.self, forKey: key) { value = decoded }
+        } catch {
+            // Foundation's parser throws a private error for a number that is not a whole one
+            // (1.5 for an Int), which ends up as "not valid JSON" with no key: name both instead.
+            guard T.self is any BinaryInteger.Type, !(error is DecodingError), let number = try? decode(Double.self, forKey: key) else {
+                throw error
+            }
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "must be a whole number, not \(number)")
+        }
     }
 }
 

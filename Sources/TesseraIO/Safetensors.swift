@@ -88,11 +88,12 @@ public enum Safetensors {
 
         public init(path: String) throws(InputError) {
             func fail(_ message: String) -> InputError { InputError(file: path, message: message) }
-            let fd = open(path, O_RDONLY)
-            guard fd >= 0 else { throw fail("cannot open: \(String(cString: strerror(errno)))") }
+            let fd = try InputFile.open(path)
             defer { close(fd) }
             var status = stat()
             guard fstat(fd, &status) == 0 else { throw fail("cannot stat: \(String(cString: strerror(errno)))") }
+            // mmap needs a file of known size; a pipe or device would fail with "No such device".
+            guard status.st_mode & S_IFMT == S_IFREG else { throw fail("not a regular file") }
             let size = Int(status.st_size)
             guard size >= 8 else { throw fail("not a safetensors file (only \(size) bytes)") }
             guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
@@ -102,7 +103,10 @@ public enum Safetensors {
             do throws(InputError) {
                 let headerLength = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
                 // A real header is a JSON object of sane size; anything else is not our format.
-                guard headerLength > 1, headerLength <= 100_000_000, size == 8 || base.load(fromByteOffset: 8, as: UInt8.self) == UInt8(ascii: "{") else {
+                guard size == 8 || base.load(fromByteOffset: 8, as: UInt8.self) == UInt8(ascii: "{") else {
+                    throw fail("not a safetensors file (no JSON object after the 8-byte header length)")
+                }
+                guard headerLength > 1, headerLength <= 100_000_000 else {
                     throw fail("not a safetensors file (header length \(headerLength))")
                 }
                 guard Int(headerLength) <= size - 8 else {

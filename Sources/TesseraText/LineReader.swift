@@ -18,8 +18,7 @@ public final class LineReader {
 
     /// Opens `path`; the error names the file.
     public init(path: String) throws(InputError) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw InputError(file: path, message: "cannot open: \(String(cString: strerror(errno)))") }
+        let fd = try InputFile.open(path)
         self.name = path
         self.fd = fd
         self.ownsDescriptor = true

@@ -96,13 +96,6 @@ public struct Recipe: Codable, Sendable, Equatable {
             if let total = totalUpdates, total <= warmupUpdates {
                 throw DecodingError.dataCorruptedError(forKey: .totalUpdates, in: c, debugDescription: "must exceed warmup_updates (\(warmupUpdates))")
             }
-            guard power > 0 else { throw DecodingError.dataCorruptedError(forKey: .power, in: c, debugDescription: "must be positive") }
-            guard maxConsecutiveSkippedUpdates > 0 else {
-                throw DecodingError.dataCorruptedError(forKey: .maxConsecutiveSkippedUpdates, in: c, debugDescription: "must be positive")
-            }
-            guard endLearningRate >= 0 else {
-                throw DecodingError.dataCorruptedError(forKey: .endLearningRate, in: c, debugDescription: "must not be negative")
-            }
         }
 
         var decay: LearningRateDecay {
@@ -138,9 +131,6 @@ public struct Recipe: Codable, Sendable, Equatable {
             try c.update(&logInterval, .logInterval)
             try c.update(&validateInterval, .validateInterval)
             saveInterval = try c.decodeIfPresent(Int.self, forKey: .saveInterval)
-            guard saveInterval ?? 1 > 0 else {
-                throw DecodingError.dataCorruptedError(forKey: .saveInterval, in: c, debugDescription: "must be positive")
-            }
             try c.update(&validSentences, .validSentences)
             bleuDirections = try c.decodeIfPresent([Direction].self, forKey: .bleuDirections)
         }
@@ -152,6 +142,8 @@ public struct Recipe: Codable, Sendable, Equatable {
     public var model: [String: JSONValue]
     public var optimization: Optimization
     public var schedule: Schedule
+    /// The file it was loaded from, for errors about its values (not part of the recipe).
+    public var path = "recipe"
 
     enum CodingKeys: String, CodingKey, CaseIterable { case data, model, optimization, schedule }
 
@@ -165,16 +157,56 @@ public struct Recipe: Codable, Sendable, Equatable {
     }
 
     public static func load(path: String) throws -> Recipe {
-        let bytes: Foundation.Data
-        do { bytes = try Foundation.Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw InputError(file: path, message: "cannot read recipe: \(error.localizedDescription)")
-        }
+        let bytes = try InputFile.read(path)
+        var recipe: Recipe
         do {
-            return try JSONDecoder().decode(Recipe.self, from: bytes)
+            recipe = try JSONDecoder().decode(Recipe.self, from: bytes)
         } catch let error as DecodingError {
             throw InputError(file: path, message: "invalid recipe: \(describe(error))")
         } catch let error as InputError {
             throw InputError(file: path, message: "invalid recipe: \(error.file): \(error.message)")
+        }
+        if let (key, line) = JSONDuplicateKeys.first(in: bytes) {
+            throw InputError(file: path, line: line, message: "invalid recipe: key '\(key)' appears twice in one object")
+        }
+        recipe.path = path
+        try recipe.validate()
+        // Any size the model accepts: the vocabulary's is known only when training starts.
+        _ = try recipe.transformerConfig(vocabularySize: 1 << 16)
+        return recipe
+    }
+
+    /// Refuses values no run can use (also after command-line overrides): the error
+    /// names the file and the key.
+    public func validate() throws {
+        let o = optimization, d = data, s = schedule
+        let checks: [(Bool, String, String)] = [
+            (o.learningRate > 0 && o.learningRate.isFinite, "optimization.lr", "must be positive, not \(o.learningRate)"),
+            (o.warmupUpdates >= 0, "optimization.warmup_updates", "must not be negative"),
+            (o.clipNorm >= 0 && o.clipNorm.isFinite, "optimization.clip_norm", "must be 0 (off) or positive, not \(o.clipNorm)"),
+            (o.weightDecay >= 0 && o.weightDecay.isFinite, "optimization.weight_decay", "must not be negative, not \(o.weightDecay)"),
+            ((0..<1).contains(o.labelSmoothing), "optimization.label_smoothing", "must be in [0, 1), not \(o.labelSmoothing)"),
+            (o.maxUpdate > 0, "optimization.max_update", "must be positive, not \(o.maxUpdate)"),
+            (o.power > 0 && o.power.isFinite, "optimization.power", "must be positive, not \(o.power)"),
+            (o.endLearningRate >= 0 && o.endLearningRate.isFinite, "optimization.end_learning_rate", "must not be negative, not \(o.endLearningRate)"),
+            (o.maxConsecutiveSkippedUpdates > 0, "optimization.max_consecutive_skipped_updates",
+             "must be positive, not \(o.maxConsecutiveSkippedUpdates)"),
+            (o.maxTime >= 0 && o.maxTime.isFinite, "optimization.max_time", "must be 0 (none) or positive, not \(o.maxTime)"),
+            (d.maxTokens > 0, "data.max_tokens", "must be positive, not \(d.maxTokens)"),
+            (d.maxLength > 0, "data.max_length", "must be positive, not \(d.maxLength)"),
+            (d.temperature > 0 && d.temperature.isFinite, "data.sampling_temperature", "must be positive, not \(d.temperature)"),
+            (s.logInterval > 0, "schedule.log_interval", "must be positive, not \(s.logInterval)"),
+            (s.validateInterval > 0, "schedule.validate_interval_updates", "must be positive, not \(s.validateInterval)"),
+            (s.saveInterval ?? 1 > 0, "schedule.save_interval_updates", "must be positive, not \(s.saveInterval ?? 0)"),
+            (s.validSentences > 0, "schedule.valid_sentences", "must be positive, not \(s.validSentences)"),
+        ]
+        if let (_, key, message) = checks.first(where: { !$0.0 }) {
+            throw InputError(file: path, message: "invalid recipe: \(key): \(message)")
+        }
+        for direction in schedule.bleuDirections ?? [] {
+            for language in [direction.source, direction.target] where !data.languages.contains(language) {
+                throw InputError(file: path, message: "invalid recipe: schedule.bleu_directions: \(direction) uses '\(language.code)', which is not in data.langs")
+            }
         }
     }
 
@@ -182,8 +214,13 @@ public struct Recipe: Codable, Sendable, Equatable {
     public func transformerConfig(vocabularySize: Int) throws -> TransformerConfig {
         var object = model
         object["vocab_size"] = object["vocab_size"] ?? .number(Double(vocabularySize))
-        let bytes = try JSONEncoder().encode(object)
-        return try JSONDecoder().decode(TransformerConfig.self, from: bytes)
+        do {
+            return try JSONDecoder().decode(TransformerConfig.self, from: try JSONEncoder().encode(object))
+        } catch let error as DecodingError {
+            throw InputError(file: path, message: "invalid recipe: \(describe(error, section: "model"))")
+        } catch {
+            throw InputError(file: path, message: "invalid recipe: model: \(error)")
+        }
     }
 
     public var adam: AdamConfig {
@@ -225,9 +262,10 @@ public enum JSONValue: Codable, Sendable, Equatable {
 }
 
 /// "data.langs[2]: unknown language code 'xx'" rather than Foundation's dump.
-func describe(_ error: DecodingError) -> String {
+func describe(_ error: DecodingError, section: String? = nil) -> String {
     func path(_ keys: [CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+        let names = (section.map { [$0] } ?? []) + keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+        return names.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
     }
     switch error {
     case .keyNotFound(let key, let context): return "missing key '\(path(context.codingPath + [key]))'"
@@ -235,7 +273,8 @@ func describe(_ error: DecodingError) -> String {
         return "\(path(context.codingPath)): \(context.debugDescription)"
     case .dataCorrupted(let context):
         let underlying = (context.underlyingError as? InputError)?.message ?? context.debugDescription
-        return context.codingPath.isEmpty ? underlying : "\(path(context.codingPath)): \(underlying)"
+        let location = path(context.codingPath)
+        return location.isEmpty ? underlying : "\(location): \(underlying)"
     @unknown default: return "\(error)"
     }
 }

@@ -60,7 +60,7 @@ public final class Trainer {
         }
         self.tags = tags
         let directions = recipe.data.directions.directions(languages: recipe.data.languages)
-        guard !directions.isEmpty else { throw InputError(file: "recipe", message: "no training directions") }
+        guard !directions.isEmpty else { throw InputError(file: recipe.path, message: "no training directions") }
         var samplerOptions = BatchSampler.Options()
         samplerOptions.maxTokens = recipe.data.maxTokens
         samplerOptions.maxLength = recipe.data.maxLength
@@ -70,7 +70,7 @@ public final class Trainer {
 
         let config = try recipe.transformerConfig(vocabularySize: vocabulary.vocabularySize)
         guard config.vocabularySize == vocabulary.vocabularySize, config.maxPositions >= recipe.data.maxLength else {
-            throw InputError(file: "recipe", message: "model vocab_size must equal the vocabulary's (\(vocabulary.vocabularySize)) and max_positions must be at least max_length")
+            throw InputError(file: recipe.path, message: "model vocab_size must equal the vocabulary's (\(vocabulary.vocabularySize)) and max_positions must be at least max_length")
         }
         model = Transformer(config: config, languages: recipe.data.languages.map(\.code), seed: recipe.optimization.seed)
         optimizer = Adam(parameters: model.parameters, config: recipe.adam)

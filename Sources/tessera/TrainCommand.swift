@@ -56,10 +56,8 @@ enum TrainCommand: Command {
         if options.string("--save-interval-updates") != nil {
             recipe.schedule.saveInterval = try options.number("--save-interval-updates", default: 0)
         }
-        guard recipe.schedule.logInterval > 0, recipe.schedule.validateInterval > 0, recipe.schedule.saveInterval ?? 1 > 0,
-              recipe.data.maxTokens > 0 else {
-            throw UsageError(message: "intervals and --max-tokens must be positive")
-        }
+        // The overrides are held to the recipe's own rules.
+        try recipe.validate()
 
         guard !(options.has("--resume") && options.has("--overwrite")) else {
             throw UsageError(message: "--resume and --overwrite exclude each other")

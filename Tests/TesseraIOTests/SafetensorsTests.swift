@@ -86,7 +86,7 @@ import TesseraIO
         try expectOpenError(Array(valid.prefix(5)), contains: "not a safetensors file")
         try expectOpenError([], contains: "not a safetensors file")
         try expectOpenError(Array("PK\u{3}\u{4} this is a zip, not tensors at all".utf8), contains: "not a safetensors file")
-        try expectOpenError(file(header: "[1,2,3]", data: 0), contains: "not a safetensors file")
+        try expectOpenError(file(header: "[1,2,3]", data: 0), contains: "not a safetensors file (no JSON object after the 8-byte header length)")
         try expectOpenError(file(header: "{not json", data: 0), contains: "not a JSON object")
         try expectOpenError(file(header: "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", data: 4),
                             contains: "does not fill bytes")
@@ -100,6 +100,10 @@ import TesseraIO
                             contains: "does not fill")
         try expectOpenError(file(header: "{\"__metadata__\":{\"a\":1}}", data: 0), contains: "__metadata__")
         try expectOpenError(file(header: "{\"a\":{\"shape\":[1]}}", data: 0), contains: "lacks dtype")
+        let (directory, _) = try temporaryFile()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(throws: InputError(file: directory.path, message: "is a directory, not a file")) { try Safetensors.File(path: directory.path) }
+        #expect(throws: InputError(file: "/dev/null", message: "not a regular file")) { try Safetensors.File(path: "/dev/null") }
     }
 
     @Test func failedWriteLeavesOldFileIntact() throws {

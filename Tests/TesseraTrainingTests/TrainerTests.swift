@@ -282,6 +282,20 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
              "optimization.power: must be positive"),
             (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "schedule": {"save_dir": "x", "save_interval_updates": 0}}"#,
              "schedule.save_interval_updates: must be positive"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"], "max_tokens": 1.5}, "schedule": {"save_dir": "x"}}"#,
+             "data.max_tokens: must be a whole number, not 1.5"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "model": {"embed_dimm": 8}, "schedule": {"save_dir": "x"}}"#,
+             "model: unknown key 'embed_dimm'"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "model": {"ffn_kind": {"switch": {"experts": "x"}}}, "schedule": {"save_dir": "x"}}"#,
+             "model.ffn_kind.switch.experts: "),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "optimization": {"lr": -1}, "schedule": {"save_dir": "x"}}"#,
+             "optimization.lr: must be positive, not -1.0"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "optimization": {"lr": 0}, "schedule": {"save_dir": "x"}}"#,
+             "optimization.lr: must be positive, not 0.0"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]}, "optimization": {"max_update": -5}, "schedule": {"save_dir": "x"}}"#,
+             "optimization.max_update: must be positive, not -5"),
+            (#"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en", "de"]}, "schedule": {"save_dir": "x", "bleu_directions": ["en-ru"]}}"#,
+             "schedule.bleu_directions: en-ru uses 'ru', which is not in data.langs"),
         ] {
             try Data(json.utf8).write(to: URL(fileURLWithPath: path))
             do {
@@ -292,5 +306,13 @@ private func quietReporter(_ directory: String) throws -> ProgressReporter {
                 #expect("\(error)".contains(message), "\(error)")
             }
         }
+        // Foundation would keep the second "data" section without a word.
+        let twice = #"{"data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["en"]},"# + "\n"
+            + #" "schedule": {"save_dir": "x"}, "data": {"train": "a", "valid": "b", "vocab": "c", "langs": ["de"]}}"#
+        try Data(twice.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: InputError(file: path, line: 2, message: "invalid recipe: key 'data' appears twice in one object")) {
+            try Recipe.load(path: path)
+        }
+        #expect(throws: InputError(file: directory.path, message: "is a directory, not a file")) { try Recipe.load(path: directory.path) }
     }
 }
