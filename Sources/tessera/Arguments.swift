@@ -54,9 +54,21 @@ struct Arguments {
         return value
     }
 
+    /// The option's value, or `fallback` when absent; "nan" and "inf" are refused for
+    /// floating-point options (no setting means anything with them).
     func number<T: LosslessStringConvertible>(_ name: String, default fallback: T) throws(UsageError) -> T {
         guard let text = values[name] else { return fallback }
         guard let value = T(text) else { throw UsageError(message: "option \(name): '\(text)' is not a valid number") }
+        if let float = value as? any BinaryFloatingPoint, !float.isFinite {
+            throw UsageError(message: "option \(name): '\(text)' is not a finite number")
+        }
+        return value
+    }
+
+    /// `number`, refused below `minimum` with a message naming the option.
+    func number<T: LosslessStringConvertible & Comparable>(_ name: String, default fallback: T, atLeast minimum: T) throws(UsageError) -> T {
+        let value = try number(name, default: fallback)
+        guard value >= minimum else { throw UsageError(message: "option \(name): must be at least \(minimum), not \(value)") }
         return value
     }
 }

@@ -44,17 +44,13 @@ enum TranslateCommand: Command {
         ])
         guard options.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(options.positional[0])'") }
         var search = SearchOptions()
-        search.beam = try options.number("--beam", default: search.beam)
+        search.beam = try options.number("--beam", default: search.beam, atLeast: 1)
         search.lengthPenalty = try options.number("--lenpen", default: search.lengthPenalty)
-        search.maxLengthA = try options.number("--max-len-a", default: search.maxLengthA)
-        search.maxLengthB = try options.number("--max-len-b", default: search.maxLengthB)
-        search.noRepeatNgramSize = try options.number("--no-repeat-ngram-size", default: search.noRepeatNgramSize)
-        guard search.noRepeatNgramSize >= 0 else { throw UsageError(message: "--no-repeat-ngram-size must be 0 or more") }
-        let batchSize = try options.number("--batch-size", default: 32)
-        let bufferSize = try options.number("--buffer-size", default: 256)
-        guard search.beam >= 1, batchSize >= 1, bufferSize >= 1, search.maxLengthB >= 0 else {
-            throw UsageError(message: "--beam, --batch-size and --buffer-size must be at least 1")
-        }
+        search.maxLengthA = try options.number("--max-len-a", default: search.maxLengthA, atLeast: 0)
+        search.maxLengthB = try options.number("--max-len-b", default: search.maxLengthB, atLeast: 0)
+        search.noRepeatNgramSize = try options.number("--no-repeat-ngram-size", default: search.noRepeatNgramSize, atLeast: 0)
+        let batchSize = try options.number("--batch-size", default: 32, atLeast: 1)
+        let bufferSize = try options.number("--buffer-size", default: 256, atLeast: 1)
         let tsv = options.has("--tsv")
         guard tsv == (options.string("--tgt") == nil) else {
             throw UsageError(message: "give --src and --tgt, or --tsv")
@@ -63,7 +59,13 @@ enum TranslateCommand: Command {
         try applyRoute(options.string("--route"), to: translator)
         // Languages given once are checked before reading any input.
         let fixed = try options.string("--tgt").map { target in
-            Direction(source: try knownLanguage(options.required("--src"), translator, "--src"), target: try knownLanguage(target, translator, "--tgt"))
+            let direction = Direction(source: try knownLanguage(options.required("--src"), translator, "--src"),
+                                      target: try knownLanguage(target, translator, "--tgt"))
+            // The model never trained on a language into itself (--tsv refuses it too).
+            guard direction.source != direction.target else {
+                throw UsageError(message: "--src and --tgt are both '\(target)'")
+            }
+            return direction
         }
 
         // After the checks above, so that a refused command prints its one error line only.

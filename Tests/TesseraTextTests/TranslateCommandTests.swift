@@ -91,6 +91,15 @@ import TesseraTensor
 
         let both = try TestSupport.tessera(["translate", "--model", model, "--tsv", "--src", "de", "--tgt", "en"])
         #expect(both.status == 2)
+
+        for (flags, message) in [(["--lenpen", "nan"], "option --lenpen: 'nan' is not a finite number"),
+                                 (["--max-len-a", "-1"], "option --max-len-a: must be at least 0.0, not -1.0"),
+                                 (["--max-len-b", "-2"], "option --max-len-b: must be at least 0, not -2"),
+                                 (["--batch-size", "0"], "option --batch-size: must be at least 1, not 0"),
+                                 (["--tgt", "de"], "--src and --tgt are both 'de'")] {
+            let refused = try TestSupport.tessera(["translate", "--model", model, "--src", "de", "--tgt", "en"] + flags, input: Data("x\n".utf8))
+            #expect(refused.status == 2 && refused.stderr.hasPrefix("tessera translate: \(message)\n"), "\(refused.stderr)")
+        }
     }
 
     @Test func refusesTruncatedCorruptAndForeignModels() throws {
