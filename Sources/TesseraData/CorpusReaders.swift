@@ -36,7 +36,13 @@ public enum CorpusReader {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         let codes = names.filter { $0.hasPrefix(base) }.map { String($0.dropFirst(base.count)) }
             .filter { $0.count == 2 && $0.allSatisfy { $0 >= "a" && $0 <= "z" } }
-        let languages = codes.compactMap { try? Language($0) }.sorted()
+        // A two-letter suffix is meant as a language: one Tessera does not know is an error,
+        // not a file quietly left out of the vocabulary or the corpus.
+        let languages = try codes.map { code throws(InputError) in
+            do { return try Language(code) } catch {
+                throw InputError(file: "\(prefix).\(code)", message: "'\(code)' is not a language code Tessera knows; rename the file or choose languages with --langs")
+            }
+        }.sorted()
         guard !languages.isEmpty else {
             throw InputError(file: prefix, message: "no files named \(base)xx with a language code xx")
         }

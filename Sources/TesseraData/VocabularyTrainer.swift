@@ -52,7 +52,7 @@ public enum VocabularyTrainer {
         let ids = specialIDs
         // Trained in memory rather than from a temporary file: a SentencePiece-saved model
         // records its input and output paths, so it would differ with the temp directory.
-        let model = try SentencePiece.train(sentences: sentences, options: [
+        let model = try explainingSizeErrors(options.vocabularySize) { () throws(SentencePiece.Failure) in try SentencePiece.train(sentences: sentences, options: [
             ("model_type", "unigram"),
             ("vocab_size", "\(options.vocabularySize)"), ("character_coverage", "\(options.characterCoverage)"),
             ("byte_fallback", "true"),
@@ -62,12 +62,30 @@ public enum VocabularyTrainer {
             ("unk_id", "\(ids.unknown)"), ("bos_id", "\(ids.begin)"), ("eos_id", "\(ids.end)"), ("pad_id", "\(ids.padding)"),
             ("input_sentence_size", "0"), ("shuffle_input_sentence", "false"),
             ("num_threads", "\(options.threads)"), ("minloglevel", "2"),
-        ])
+        ]) }
         let vocabulary = try SentencePiece(serialized: model).vocabularyListing()
         // The .model goes last, so its presence means both files are complete.
         try AtomicFile.write(to: outputPrefix + ".vocab") { $0.write(Data(vocabulary)) }
         try AtomicFile.write(to: outputPrefix + ".model") { $0.write(Data(model)) }
         return Report(sampled: sampled, seconds: Date().timeIntervalSince(start), modelPath: outputPrefix + ".model")
+    }
+
+    /// SentencePiece words a size that does not fit the corpus in its own flag names
+    /// (`--character_coverage`) around a source location; say it in Tessera's.
+    static func explainingSizeErrors<T>(_ size: Int, _ body: () throws(SentencePiece.Failure) -> T) throws -> T {
+        do { return try body() } catch {
+            let text = error.description
+            func number(after marker: String) -> Int? {
+                text.range(of: marker).flatMap { Int(text[$0.upperBound...].prefix { $0.isNumber }) }
+            }
+            if text.contains("smaller than required_chars"), let needed = number(after: "\(size) vs ") {
+                throw InputError(file: "--vocab-size", message: "\(size) is too small: this corpus's characters, tags and special pieces need \(needed); raise it or lower --character-coverage")
+            }
+            if let most = number(after: "value <= ") {
+                throw InputError(file: "--vocab-size", message: "\(size) is too large: this corpus gives at most \(most) pieces; lower it or add text")
+            }
+            throw error
+        }
     }
 
     /// Draws `count` items: without replacement while the pool lasts, then

@@ -1,5 +1,6 @@
 import Foundation
 import TesseraData
+import TesseraIO
 import TesseraText
 
 enum BinarizeCommand: Command {
@@ -23,9 +24,14 @@ enum BinarizeCommand: Command {
                                     aliases: ["-o": "--output"])
         guard options.positional.isEmpty else { throw UsageError(message: "unexpected argument '\(options.positional[0])'") }
         let output = try options.required("--output")
-        let vocabulary = try SentencePiece(path: options.required("--vocab"))
+        let vocabularyPath = try options.required("--vocab")
+        let vocabulary = try SentencePiece(path: vocabularyPath)
         let start = Date()
         let corpus = try CorpusOptions.load(options)
+        // Training needs the target tag; without it this file could never be trained on.
+        for language in corpus.languages where vocabulary.id(of: language.tag) == nil {
+            throw InputError(file: vocabularyPath, message: "has no tag \(language.tag); train the vocabulary with '\(language.code)' in the corpus")
+        }
         try BinarizedCorpus.write(corpus: corpus, vocabulary: vocabulary, to: output)
         let counts = corpus.segmentCounts()
         printError("binarize: wrote \(output): \(corpus.rowCount) rows, " +

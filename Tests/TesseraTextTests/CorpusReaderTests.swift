@@ -35,6 +35,17 @@ import TesseraData
         }
     }
 
+    /// A two-letter suffix that is no known language is an error, not a file left out.
+    @Test func mosesUnknownLanguageSuffix() throws {
+        try withFiles(["t.en": Array("a\n".utf8), "t.qq": Array("b\n".utf8)]) { dir in
+            expectError("t.qq: 'qq' is not a language code Tessera knows; rename the file or choose languages with --langs") {
+                _ = try CorpusReader.readMoses(prefix: dir.appendingPathComponent("t").path)
+            }
+            let chosen = try CorpusReader.readMoses(prefix: dir.appendingPathComponent("t").path, languages: [try Language("en")])
+            #expect(chosen.languages.map(\.code) == ["en"])
+        }
+    }
+
     @Test func mosesLineCountMismatch() throws {
         try withFiles(["t.en": Array("a\nb\nc\n".utf8), "t.de": Array("a\nb\n".utf8)]) { dir in
             let prefix = dir.appendingPathComponent("t").path

@@ -4,6 +4,25 @@ import Testing
 /// `tessera train` as a job scheduler sees it: SIGTERM (or Ctrl-C's SIGINT) stops
 /// training between updates with a saved checkpoint that `--resume` continues.
 @Suite(.serialized) struct TrainCommandTests {
+    /// A vocabulary size the corpus cannot give and a language the vocabulary has no tag for
+    /// are refused in Tessera's terms (SentencePiece's message names its own flags).
+    @Test func corpusCommandsRefuseWhatTrainingCouldNotUse() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sample = TestSupport.repositoryRoot.appendingPathComponent("corpora/sample").path
+        let vocab = ["vocab", "--input", sample + "/train", "--langs", "en,de", "-o", directory.path + "/spm", "--sentences", "2000"]
+        let large = try TestSupport.tessera(vocab + ["--vocab-size", "100000"])
+        #expect(large.status == 1 && large.stderr.contains("--vocab-size: 100000 is too large: this corpus gives at most"), "\(large.stderr)")
+        let small = try TestSupport.tessera(vocab + ["--vocab-size", "50"])
+        #expect(small.status == 1 && small.stderr.contains("--vocab-size: 50 is too small: "), "\(small.stderr)")
+        #expect(try TestSupport.tessera(vocab + ["--vocab-size", "500"]).status == 0)
+        let untagged = try TestSupport.tessera(["binarize", "--input", "\(sample)/valid", "--langs", "en,fr", "--vocab",
+                                                directory.path + "/spm.model", "-o", "\(directory.path)/valid.safetensors"])
+        #expect(untagged.status == 1)
+        #expect(untagged.stderr == "tessera binarize: \(directory.path)/spm.model: has no tag __fr__; train the vocabulary with 'fr' in the corpus\n")
+        #expect(!FileManager.default.fileExists(atPath: "\(directory.path)/valid.safetensors"))
+    }
+
     @Test(arguments: [SIGTERM, SIGINT])
     func stopSignalSavesTheCheckpoint(stopSignal: Int32) throws {
         let directory = try TestSupport.temporaryDirectory()
