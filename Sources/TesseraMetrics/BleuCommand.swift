@@ -141,7 +141,8 @@ public enum BleuCommand {
             for i in 0..<lines.count {
                 let fields = lines[i].split(separator: "\t", maxSplits: options.numRefs - 1, omittingEmptySubsequences: false)
                 guard fields.count == options.numRefs else {
-                    throw Failure(message: "FATAL: line \(i + 1): expected \(options.numRefs) fields, but found \(fields.count).",
+                    // sacreBLEU's exit status, with the file named.
+                    throw Failure(message: "\(path):\(i + 1): expected \(options.numRefs) tab-separated references (-nr \(options.numRefs)), found \(fields.count)",
                                   code: 17)
                 }
                 for (r, field) in fields.enumerated() { streams[r].append(field.utf8) }

@@ -11,8 +11,18 @@ let commands: [any Command.Type] = [
     TrainCommand.self, TranslateCommand.self, DistillCommand.self, InspectCommand.self, BleuCommandLine.self,
 ]
 
+/// Messages can quote user input: a NUL would end the text early and other control
+/// characters garble a terminal, so they are written as `\u{…}` escapes.
 func printError(_ text: String) {
-    fputs(text + "\n", stderr)
+    var visible = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        if scalar != "\n" && scalar.properties.generalCategory == .control {
+            visible.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".unicodeScalars)
+        } else {
+            visible.append(scalar)
+        }
+    }
+    FileHandle.standardError.write(Data((String(visible) + "\n").utf8))
 }
 
 let topUsage = """

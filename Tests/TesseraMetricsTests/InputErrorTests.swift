@@ -39,6 +39,9 @@ import TesseraMetrics
         #expect(missing.code == 1 && missing.errors == "tessera bleu: /nonexistent/ref.txt: no such file\n")
         let mismatch = run([one, "-i", two])
         #expect(mismatch.code == 1 && mismatch.errors.contains("System and reference streams have different lengths"))
+        let columns = run([two, "-nr", "2", "-i", two])
+        #expect(columns.code == 17)
+        #expect(columns.errors == "tessera bleu: \(two):1: expected 2 tab-separated references (-nr 2), found 1\n")
     }
 
     @Test func offlineTokenizersFailClearly() throws {

@@ -89,6 +89,11 @@ import TesseraTensor
         #expect(tsv.stderr.hasSuffix("\ntessera translate: <stdin>:1: expected src<TAB>tgt<TAB>text, found 2 field(s)\n"))
         #expect(tsv.stderr.filter { $0 == "\n" }.count == 2, "the engine line and one error line")
 
+        // A NUL in quoted input is shown, not the end of the message.
+        let nul = try TestSupport.tessera(["translate", "--model", model, "--tsv"], input: Data("e\u{0}n\tde\tHallo\n".utf8))
+        #expect(nul.status == 1)
+        #expect(nul.stderr.hasSuffix("\ntessera translate: <stdin>:1: unknown language code 'e\\u{0}n' (expected an ISO 639 code such as en, de, ja)\n"))
+
         let both = try TestSupport.tessera(["translate", "--model", model, "--tsv", "--src", "de", "--tgt", "en"])
         #expect(both.status == 2)
 
