@@ -11,6 +11,13 @@ let package = Package(
     name: "Tessera",
     products: [
         .executable(name: "tessera", targets: ["tessera"]),
+        // For fuzz/, the libFuzzer harness: a package of its own, built with -sanitize=fuzzer.
+        .library(name: "TesseraIO", targets: ["TesseraIO"]),
+        .library(name: "TesseraText", targets: ["TesseraText"]),
+        .library(name: "TesseraData", targets: ["TesseraData"]),
+        .library(name: "TesseraMetrics", targets: ["TesseraMetrics"]),
+        .library(name: "TesseraModels", targets: ["TesseraModels"]),
+        .library(name: "TesseraTraining", targets: ["TesseraTraining"]),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",

@@ -2,6 +2,9 @@ import Foundation
 
 /// Paths and a process runner shared by the tests.
 enum TestSupport {
+    /// End-to-end tests that take a minute or more run when TESSERA_SLOW_TESTS=1 or under CI.
+    static let runsSlowTests = ProcessInfo.processInfo.environment["TESSERA_SLOW_TESTS"] == "1"
+        || ProcessInfo.processInfo.environment["CI"] != nil
     /// The package root, found from this file's location.
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
