@@ -65,8 +65,8 @@ public enum VocabularyTrainer {
         ]) }
         let vocabulary = try SentencePiece(serialized: model).vocabularyListing()
         // The .model goes last, so its presence means both files are complete.
-        try AtomicFile.write(to: outputPrefix + ".vocab") { $0.write(Data(vocabulary)) }
-        try AtomicFile.write(to: outputPrefix + ".model") { $0.write(Data(model)) }
+        try AtomicFile.write(to: outputPrefix + ".vocab") { try $0.write(contentsOf: Data(vocabulary)) }
+        try AtomicFile.write(to: outputPrefix + ".model") { try $0.write(contentsOf: Data(model)) }
         return Report(sampled: sampled, seconds: Date().timeIntervalSince(start), modelPath: outputPrefix + ".model")
     }
 

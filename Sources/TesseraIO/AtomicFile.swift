@@ -22,7 +22,12 @@ public enum AtomicFile {
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw error
+            // A full disk or a file-size limit arrives as a POSIX error wrapped in a Cocoa one: say it plainly.
+            let wrapped = error as NSError
+            guard !(error is InputError),
+                  let posix = [wrapped, wrapped.userInfo[NSUnderlyingErrorKey] as? NSError].compactMap({ $0 })
+                      .first(where: { $0.domain == NSPOSIXErrorDomain }) else { throw error }
+            throw InputError(file: path, message: "cannot write: \(String(cString: strerror(Int32(posix.code)))); the previous file is unchanged")
         }
     }
 

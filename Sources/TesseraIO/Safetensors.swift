@@ -69,9 +69,9 @@ public enum Safetensors {
             let header = header()
             try AtomicFile.write(to: path) { handle in
                 var length = UInt64(header.count).littleEndian
-                handle.write(Data(bytes: &length, count: 8))
-                handle.write(Data(header))
-                for entry in entries { handle.write(Data(entry.bytes)) }
+                try handle.write(contentsOf: Data(bytes: &length, count: 8))
+                try handle.write(contentsOf: Data(header))
+                for entry in entries { try handle.write(contentsOf: Data(entry.bytes)) }
             }
         }
     }

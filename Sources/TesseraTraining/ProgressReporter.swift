@@ -84,7 +84,7 @@ public final class ProgressReporter {
         if let log {
             var json = try JSONEncoder.sortedKeys.encode(figures)
             json.append(0x0A)
-            log.write(json)
+            try log.write(contentsOf: json)
         }
     }
 

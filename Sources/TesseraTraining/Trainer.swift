@@ -299,7 +299,7 @@ extension FileManager {
     /// Copies through a temporary file and a rename, so the destination is never half-written.
     func copyItemReplacing(at source: String, to destination: String) throws {
         try AtomicFile.write(to: destination) { handle in
-            handle.write(try Data(contentsOf: URL(fileURLWithPath: source)))
+            try handle.write(contentsOf: try Data(contentsOf: URL(fileURLWithPath: source)))
         }
     }
 }

@@ -30,8 +30,14 @@ enum TestSupport {
     /// test's own environment (a nil value removes the variable).
     static func tessera(_ arguments: [String], input: Data = Data(), in directory: URL? = nil,
                         environment: [String: String?] = [:]) throws -> Output {
+        try run(tesseraBinary.path, arguments, input: input, in: directory, environment: environment)
+    }
+
+    /// Runs any program as `tessera(…)` runs tessera.
+    static func run(_ executable: String, _ arguments: [String], input: Data = Data(), in directory: URL? = nil,
+                    environment: [String: String?] = [:]) throws -> Output {
         let process = Process()
-        process.executableURL = tesseraBinary
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if !environment.isEmpty {
             var merged = ProcessInfo.processInfo.environment

@@ -50,6 +50,25 @@ import TesseraIO
         return directory
     }
 
+    /// A save that cannot be written (here a file-size limit; a full disk fails the same way)
+    /// stops training with a one-line error and leaves the previous checkpoint as it was.
+    @Test func failedSaveKeepsThePreviousCheckpoint() throws {
+        let directory = try Self.trainingDirectory(maxUpdate: 4, saveInterval: nil, logInterval: 1)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try TestSupport.tessera(["train", "--recipe", "recipe.json"], in: directory).status == 0)
+        let checkpoint = directory.appendingPathComponent("run/checkpoint_last.safetensors")
+        let saved = try Data(contentsOf: checkpoint)
+        // Ignoring SIGXFSZ turns writes past `ulimit -f` (512-byte blocks) into EFBIG errors.
+        let limited = try TestSupport.run("/bin/bash", ["-c", "trap '' XFSZ; ulimit -f \(saved.count / 1024); exec \"$0\" \"$@\"",
+                                                        TestSupport.tesseraBinary.path, "train", "--recipe", "recipe.json",
+                                                        "--resume", "--max-update", "8"], in: directory)
+        #expect(limited.status == 1)
+        #expect(limited.stderr.hasSuffix("\ntessera train: run/checkpoint_last.safetensors: cannot write: File too large; the previous file is unchanged\n"),
+                "\(limited.stderr)")
+        #expect(try Data(contentsOf: checkpoint) == saved)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: checkpoint.deletingLastPathComponent().path).allSatisfy { !$0.contains(".tmp-") })
+    }
+
     /// kill -9 at random moments (saving every update, so some land inside a
     /// checkpoint write), resuming each time: the checkpoint on disk always loads, the final
     /// weights equal an uninterrupted run's bit for bit, and the log reads as one run.
